@@ -42,7 +42,7 @@ public sealed class ImageSet : IDisposable
     public long[] ClassCounts()
     {
         using var scope = NewDisposeScope();
-        return Labels.bincount(minlength: ClassCount).data<long>().ToArray();
+        return Labels.bincount(null, ClassCount).data<long>().ToArray();
     }
 
     public void Dispose()
