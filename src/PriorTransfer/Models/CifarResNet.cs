@@ -1,0 +1,49 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace PriorTransfer.Models;
+
+/// <summary>
+/// The CIFAR-style ResNet feature extractor of He et al. (2016, section 4.2) for small images: a 3×3 stem, three
+/// stages of <c>blocksPerStage</c> basic blocks with 16/32/64 channels (stride 2 between stages), global average
+/// pooling. resnet8 has 1 block per stage, resnet20 has 3. Output: [B, 64] features.
+/// </summary>
+public sealed class CifarResNet : Module<Tensor, Tensor>, IFeatureExtractor
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Sequential layer1;
+    private readonly Sequential layer2;
+    private readonly Sequential layer3;
+
+    public CifarResNet(int inChannels, int blocksPerStage, string name = "backbone") : base(name)
+    {
+        if (blocksPerStage < 1) throw new ArgumentOutOfRangeException(nameof(blocksPerStage), "need at least one block per stage");
+        conv1 = Conv2d(inChannels, 16, 3, stride: 1, padding: 1, bias: false);
+        bn1 = BatchNorm2d(16);
+        layer1 = Stage(16, 16, blocksPerStage, 1);
+        layer2 = Stage(16, 32, blocksPerStage, 2);
+        layer3 = Stage(32, 64, blocksPerStage, 2);
+        RegisterComponents();
+    }
+
+    public int FeatureDimension => 64;
+
+    private static Sequential Stage(int inChannels, int outChannels, int blocks, int stride)
+    {
+        var modules = new List<(string, Module<Tensor, Tensor>)>();
+        for (int i = 0; i < blocks; i++)
+            modules.Add((i.ToString(), new BasicBlock("block", i == 0 ? inChannels : outChannels, outChannels, i == 0 ? stride : 1)));
+        return Sequential(modules);
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = functional.relu(bn1.forward(conv1.forward(input)));
+        x = layer3.forward(layer2.forward(layer1.forward(x)));
+        return x.mean([2, 3]).MoveToOuterDisposeScope();
+    }
+}
