@@ -57,7 +57,10 @@ public static class ModelFactory
         return (backbone, spec.Architecture == "resnet18" ? 512 : 2048);
     }
 
-    /// <summary>He-normal convolutions (fan-out), PyTorch's default uniform for linear layers, BatchNorm at (1, 0).</summary>
+    /// <summary>
+    /// He-normal convolutions (fan-out), PyTorch's default uniform for linear layers, BatchNorm at (1, 0).
+    /// Uses Tensor.normal_/uniform_ with the generator: TorchSharp 0.107's nn.init.normal_ ignores its generator.
+    /// </summary>
     public static void Initialize(Module model, long seed)
     {
         using var generator = new Generator((ulong)seed);
@@ -69,13 +72,13 @@ public static class ModelFactory
                 case Conv2d conv:
                     var w = conv.weight!;
                     long fanOut = w.shape[0] * w.shape[2] * w.shape[3];
-                    init.normal_(w, 0, Math.Sqrt(2.0 / fanOut), generator);
+                    w.normal_(0, Math.Sqrt(2.0 / fanOut), generator);
                     if (conv.bias is not null) init.zeros_(conv.bias);
                     break;
                 case Linear linear:
                     double bound = 1.0 / Math.Sqrt(linear.weight!.shape[1]);
-                    init.uniform_(linear.weight!, -bound, bound, generator);
-                    if (linear.bias is not null) init.uniform_(linear.bias, -bound, bound, generator);
+                    linear.weight!.uniform_(-bound, bound, generator);
+                    linear.bias?.uniform_(-bound, bound, generator);
                     break;
                 case BatchNorm2d bn:
                     init.ones_(bn.weight!);
