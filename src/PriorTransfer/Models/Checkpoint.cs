@@ -1,0 +1,126 @@
+using System.Text;
+using System.Text.Json;
+using PriorTransfer.IO;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PriorTransfer.Models;
+
+/// <summary>
+/// A saved classifier: a small self-describing header (format, <see cref="ModelSpec"/>, free-form metadata such as
+/// the task and training options) followed by TorchSharp's state-dict encoding of every parameter and buffer.
+/// </summary>
+public static class Checkpoint
+{
+    private const string Magic = "PTCKPT01";
+    private const int MaxHeaderBytes = 1 << 20;
+
+    public sealed record Header(ModelSpec Spec, IReadOnlyDictionary<string, string> Metadata);
+
+    public static void Save(Classifier model, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var header = new Header(model.Spec, metadata ?? new Dictionary<string, string>());
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header);
+        // TorchSharp's save closes the stream it is given, so encode the weights first.
+        var weights = new MemoryStream();
+        model.save(weights);
+        byte[] weightBytes = weights.ToArray();
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            writer.Write(Encoding.ASCII.GetBytes(Magic));
+            writer.Write(json.Length);
+            writer.Write(json);
+            writer.Write(weightBytes);
+        });
+    }
+
+    public static Header ReadHeader(string path)
+    {
+        using var stream = OpenChecked(path);
+        return ReadHeader(stream, path);
+    }
+
+    /// <summary>Loads a classifier exactly as saved.</summary>
+    public static Classifier Load(string path)
+    {
+        using var stream = OpenChecked(path);
+        var header = ReadHeader(stream, path);
+        var model = ModelFactory.Create(header.Spec, seed: 0);
+        var weights = new MemoryStream();
+        stream.CopyTo(weights);
+        weights.Position = 0;
+        try
+        {
+            model.load(weights, strict: true);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            model.Dispose();
+            throw new CheckpointException(path, $"its weights could not be read ({e.Message}); the file is truncated or corrupt.");
+        }
+        model.eval();
+        return model;
+    }
+
+    /// <summary>
+    /// Copies the backbone's parameters and BatchNorm statistics of a checkpoint into <paramref name="target"/>, by
+    /// name; the target's head (new downstream layers) is left as initialised.
+    /// </summary>
+    public static void LoadBackbone(Classifier target, string path)
+    {
+        using var source = Load(path);
+        if (source.Spec.Architecture != target.Spec.Architecture || source.Spec.InChannels != target.Spec.InChannels)
+            throw new CheckpointException(path,
+                $"it holds a {source.Spec}, but the model is a {target.Spec}; architecture and input channels must match.");
+        CopyBackbone(source, target);
+    }
+
+    /// <summary>Copies backbone parameters and buffers from one classifier into another of the same architecture, by name.</summary>
+    public static void CopyBackbone(Classifier source, Classifier target)
+    {
+        using var noGrad = no_grad();
+        var sourceState = source.state_dict();
+        foreach (var (name, tensor) in target.state_dict())
+        {
+            if (!name.StartsWith(Classifier.BackbonePrefix, StringComparison.Ordinal)) continue;
+            if (!sourceState.TryGetValue(name, out var from))
+                throw new InvalidOperationException($"the source model has no '{name}'.");
+            if (!from.shape.SequenceEqual(tensor.shape))
+                throw new InvalidOperationException($"'{name}' has shape [{string.Join(", ", from.shape)}] in the source but [{string.Join(", ", tensor.shape)}] in the target.");
+            tensor.copy_(from);
+        }
+    }
+
+    private static FileStream OpenChecked(string path)
+    {
+        if (!File.Exists(path)) throw new CheckpointException(path, "the file does not exist.");
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+    }
+
+    private static Header ReadHeader(Stream stream, string path)
+    {
+        var magic = new byte[Magic.Length];
+        if (stream.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false) != magic.Length || Encoding.ASCII.GetString(magic) != Magic)
+            throw new CheckpointException(path, "it is not a PriorTransfer checkpoint (bad magic bytes). Prior files are loaded with --prior, not --checkpoint.");
+        var lengthBytes = new byte[4];
+        if (stream.ReadAtLeast(lengthBytes, 4, throwOnEndOfStream: false) != 4)
+            throw new CheckpointException(path, "the file is truncated inside its header.");
+        int length = BitConverter.ToInt32(lengthBytes);
+        if (length <= 0 || length > MaxHeaderBytes)
+            throw new CheckpointException(path, $"its header length {length} is invalid; the file is corrupt.");
+        var json = new byte[length];
+        if (stream.ReadAtLeast(json, length, throwOnEndOfStream: false) != length)
+            throw new CheckpointException(path, "the file is truncated inside its header.");
+        try
+        {
+            var header = JsonSerializer.Deserialize<Header>(json);
+            if (header?.Spec is null) throw new JsonException("no model specification");
+            return header;
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException(path, $"its header is not valid ({e.Message}).");
+        }
+    }
+}
