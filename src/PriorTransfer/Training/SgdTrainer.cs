@@ -24,6 +24,13 @@ public static class SgdTrainer
     public static Tensor CrossEntropy(Module<Tensor, Tensor> model, Tensor images, Tensor labels) =>
         nn.functional.cross_entropy(model.forward(images), labels);
 
+    /// <summary>Number of optimiser steps a run of these options makes on <paramref name="count"/> examples.</summary>
+    public static int StepCount(long count, SgdOptions options)
+    {
+        int batchSize = (int)Math.Min(options.BatchSize, count);
+        return options.Steps ?? options.Epochs * (int)(count / batchSize);
+    }
+
     public static void Train(
         Module<Tensor, Tensor> model,
         ImageSet data,
@@ -39,7 +46,7 @@ public static class SgdTrainer
         loss ??= CrossEntropy;
         int batchSize = (int)Math.Min(options.BatchSize, data.Count);
         int batchesPerEpoch = (int)(data.Count / batchSize);
-        int totalSteps = options.Steps ?? options.Epochs * batchesPerEpoch;
+        int totalSteps = StepCount(data.Count, options);
         int totalEpochs = (totalSteps + batchesPerEpoch - 1) / batchesPerEpoch;
         var schedule = new CosineSchedule(options.LearningRate, totalSteps, options.FinalLearningRateFraction);
 
