@@ -10,9 +10,6 @@ namespace PriorTransfer.Training;
 /// <summary>The per-batch loss of a model: a scalar tensor to minimise (e.g. mean cross-entropy, or the negative log posterior / N).</summary>
 public delegate Tensor BatchLoss(Module<Tensor, Tensor> model, Tensor images, Tensor labels);
 
-/// <summary>A train-time augmentation of a batch of images [B, C, H, W], random under the given generator.</summary>
-public delegate Tensor BatchAugmentation(Tensor images, Generator generator);
-
 /// <summary>
 /// Minibatch SGD with (Nesterov) momentum, decoupled-from-nothing L2 weight decay and cosine annealing: the
 /// optimiser of source pre-training and of standard fine-tuning. Shuffling and augmentation draw from a
@@ -36,7 +33,7 @@ public static class SgdTrainer
         ImageSet data,
         SgdOptions options,
         BatchLoss? loss = null,
-        BatchAugmentation? augmentation = null,
+        Augmentation? augmentation = null,
         IProgress<TrainingProgress>? progress = null,
         string stage = "train",
         Action<int>? afterStep = null,
@@ -55,51 +52,40 @@ public static class SgdTrainer
             weight_decay: options.WeightDecay, nesterov: options.Nesterov && options.Momentum > 0);
         model.train();
 
+        var batches = new BatchIterator(data, batchSize, shuffle: true, dropLast: true, augmentation);
         var clock = Stopwatch.StartNew();
         var reportClock = Stopwatch.StartNew();
         double runningLoss = double.NaN;
         int step = 0;
-        Tensor? permutation = null;
-        try
+        for (int epoch = 0; step < totalSteps; epoch++)
         {
-            for (int epoch = 0; step < totalSteps; epoch++)
+            foreach (var batch in batches.Epoch(generator))
             {
-                permutation?.Dispose();
-                permutation = randperm(data.Count, generator: generator);
-                for (int b = 0; b < batchesPerEpoch && step < totalSteps; b++, step++)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    foreach (var group in optimizer.ParamGroups) group.LearningRate = schedule.At(step);
-                    using var scope = NewDisposeScope();
-                    var index = permutation.narrow(0, (long)b * batchSize, batchSize);
-                    var images = data.Images.index_select(0, index);
-                    var labels = data.Labels.index_select(0, index);
-                    if (augmentation is not null) images = augmentation(images, generator);
-                    optimizer.zero_grad();
-                    var value = loss(model, images, labels);
-                    value.backward();
-                    optimizer.step();
-                    afterStep?.Invoke(step);
+                if (step >= totalSteps) break;
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = schedule.At(step);
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                var value = loss(model, batch.Images, batch.Labels);
+                value.backward();
+                optimizer.step();
+                afterStep?.Invoke(step);
 
-                    bool last = step == totalSteps - 1;
-                    if (progress is not null && (last || reportClock.ElapsedMilliseconds >= 500 || step == 0))
-                    {
-                        // Reading the loss synchronises; do it only when reporting.
-                        double current = value.item<float>();
-                        if (!double.IsFinite(current))
-                            throw new TrainingDivergedException(stage, step + 1, current);
-                        runningLoss = double.IsNaN(runningLoss) ? current : 0.8 * runningLoss + 0.2 * current;
-                        double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                        progress.Report(new TrainingProgress(stage, step + 1, totalSteps, epoch + 1, totalEpochs,
-                            runningLoss, (step + 1) * (double)batchSize / seconds, clock.Elapsed));
-                        reportClock.Restart();
-                    }
+                bool last = step == totalSteps - 1;
+                if (progress is not null && (last || reportClock.ElapsedMilliseconds >= 500 || step == 0))
+                {
+                    // Reading the loss synchronises; do it only when reporting.
+                    double current = value.item<float>();
+                    if (!double.IsFinite(current))
+                        throw new TrainingDivergedException(stage, step + 1, current);
+                    runningLoss = double.IsNaN(runningLoss) ? current : 0.8 * runningLoss + 0.2 * current;
+                    double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                    progress.Report(new TrainingProgress(stage, step + 1, totalSteps, epoch + 1, totalEpochs,
+                        runningLoss, (step + 1) * (double)batchSize / seconds, clock.Elapsed));
+                    reportClock.Restart();
                 }
+                step++;
             }
-        }
-        finally
-        {
-            permutation?.Dispose();
         }
         model.eval();
     }

@@ -33,7 +33,7 @@ public static class FineTuning
         using var validation = Subsets.Validation(task);
         using var model = CreateDownstreamModel(task, options.Checkpoint, options.Architecture, seed);
         var augmentation = options.Augment ? new Augmentation(task.DefaultAugmentation) : null;
-        SgdTrainer.Train(model, train, options.Sgd with { Seed = seed }, augmentation: augmentation is null ? null : augmentation.Apply,
+        SgdTrainer.Train(model, train, options.Sgd with { Seed = seed }, augmentation: augmentation,
             progress: progress, stage: options.Checkpoint is null ? "scratch" : "finetune", cancellationToken: cancellationToken);
         var validationResult = Evaluator.Evaluate(model, validation);
         var test = Evaluator.Evaluate(model, task.DownstreamTest);

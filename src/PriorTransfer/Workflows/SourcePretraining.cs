@@ -30,7 +30,7 @@ public static class SourcePretraining
         using var model = ModelFactory.Create(spec, options.Sgd.Seed);
         var augmentation = options.Augment ? new Augmentation(task.DefaultAugmentation) : null;
         var clock = Stopwatch.StartNew();
-        SgdTrainer.Train(model, train, options.Sgd, augmentation: augmentation is null ? null : augmentation.Apply,
+        SgdTrainer.Train(model, train, options.Sgd, augmentation: augmentation,
             progress: progress, stage: "pretrain", cancellationToken: cancellationToken);
         var elapsed = clock.Elapsed;
         double imagesPerSecond = SgdTrainer.StepCount(train.Count, options.Sgd) * (double)Math.Min(options.Sgd.BatchSize, train.Count) / elapsed.TotalSeconds;
