@@ -43,8 +43,9 @@ public static class TaskCatalog
     public static string ValidNames { get; } = $"{string.Join(", ", BuiltInNames)}, {IdxPrefix}<folder>, {FolderPrefix}<root>";
 
     /// <summary>
-    /// The task called <paramref name="name"/>. Datasets are located now (a missing one is a
-    /// <see cref="DatasetNotFoundException"/> listing where it was searched) and loaded on first use.
+    /// The task called <paramref name="name"/>. The downstream dataset is located now (a missing one is a
+    /// <see cref="DatasetNotFoundException"/> listing where it was searched); <c>fashion-to-digits</c> locates its
+    /// source (Fashion-MNIST) only when the source is first used. Images are loaded on first use.
     /// </summary>
     /// <param name="name">A built-in name, <c>idx:&lt;folder&gt;</c> or <c>folder:&lt;root&gt;</c>.</param>
     /// <param name="locator">Where to look for the built-in datasets; default: the process's defaults.</param>
