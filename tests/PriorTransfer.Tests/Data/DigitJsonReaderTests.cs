@@ -35,6 +35,19 @@ public class DigitJsonReaderTests
     }
 
     [Fact]
+    public void NumbersParseExactlyAsDoubleParse()
+    {
+        string[] numbers = ["0", "1", "0.992", "0.1", "0.30000000000000004", "1e-1", "5E-3", "0.000", "0.123456789012345", "1.0"];
+        using var dir = new TempFolder();
+        string path = dir.Combine("0.json");
+        var all = Enumerable.Range(0, 784).Select(i => numbers[i % numbers.Length]).ToArray();
+        File.WriteAllText(path, "{\"data\": [" + string.Join(", ", all) + "]}");
+        using var images = DigitJsonReader.ReadFile(path);
+        var expected = all.Select(n => (float)double.Parse(n, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(expected, images.flatten().data<float>().ToArray());
+    }
+
+    [Fact]
     public void LengthNotAMultipleOf784()
     {
         using var dir = new TempFolder();
