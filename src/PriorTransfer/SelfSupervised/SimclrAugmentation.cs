@@ -11,7 +11,7 @@ namespace PriorTransfer.SelfSupervised;
 /// <list type="number">
 /// <item>random resized crop: a box of area s·H·W (s uniform in [MinCropScale, MaxCropScale]) with aspect ratio
 /// log-uniform in [MinAspectRatio, MaxAspectRatio] (each side clamped to the image), placed uniformly inside the image
-/// and resampled bilinearly to H×W; optionally mirrored left–right with probability ½;</item>
+/// and resampled bilinearly to H×W (or ViewSize × ViewSize); optionally mirrored left–right with probability ½;</item>
 /// <item>with probability JitterProbability, brightness (x·b) then contrast ((x − mean)·c + mean, mean over the view);</item>
 /// <item>with probability BlurProbability, a separable Gaussian blur with σ uniform in [MinBlurSigma, MaxBlurSigma];</item>
 /// <item>additive Gaussian noise of standard deviation NoiseStd; finally clamped to [0, 1].</item>
@@ -36,7 +36,7 @@ public sealed class SimclrAugmentation
         return (first, View(images, generator));
     }
 
-    /// <summary>One augmented view of every image: a new tensor of the same shape, dtype and device.</summary>
+    /// <summary>One augmented view of every image: a new tensor of the same dtype and device, [B, C, H, W] or [B, C, ViewSize, ViewSize].</summary>
     public Tensor View(Tensor images, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(generator);
@@ -60,7 +60,8 @@ public sealed class SimclrAugmentation
     {
         var o = Options;
         long b = images.shape[0];
-        bool identity = o.MinCropScale == 1 && o.MinAspectRatio == 1 && o.MaxAspectRatio == 1 && !o.HorizontalFlip;
+        long[] outputShape = [b, images.shape[1], o.ViewSize ?? images.shape[2], o.ViewSize ?? images.shape[3]];
+        bool identity = o.MinCropScale == 1 && o.MinAspectRatio == 1 && o.MaxAspectRatio == 1 && !o.HorizontalFlip && outputShape.SequenceEqual(images.shape);
         if (identity) return images.clone();
 
         // Box sides as fractions of the image: w·h = s, w/h = r.
@@ -81,7 +82,7 @@ public sealed class SimclrAugmentation
         var zero = zeros_like(width);
         // theta maps output coordinates to input coordinates: x_in = sx·x_out + tx, y_in = sy·y_out + ty.
         var theta = stack([stack([scaleX, zero, centerX], 1), stack([zero, height, centerY], 1)], 1);
-        var grid = nn.functional.affine_grid(theta, images.shape, align_corners: false);
+        var grid = nn.functional.affine_grid(theta, outputShape, align_corners: false);
         return nn.functional.grid_sample(images, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
     }
 

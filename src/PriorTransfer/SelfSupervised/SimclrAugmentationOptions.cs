@@ -47,6 +47,13 @@ public sealed record SimclrAugmentationOptions
     /// <summary>Standard deviation of the Gaussian pixel noise added to every view (images in [0, 1]); 0 = off.</summary>
     public double NoiseStd { get; init; } = 0.02;
 
+    /// <summary>
+    /// Side of the square views in pixels; null keeps the images' height and width. Smaller views cost less per step
+    /// (the backbone is fully convolutional with global pooling), and since a random resized crop zooms in, views
+    /// somewhat smaller than the images show objects at about their full-image scale (Touvron et al., 2019, "FixRes").
+    /// </summary>
+    public int? ViewSize { get; init; }
+
     /// <summary>No augmentation: every view equals its image. For tests and for evaluating the views' pipeline.</summary>
     public static SimclrAugmentationOptions Identity { get; } = new()
     {
@@ -71,6 +78,7 @@ public sealed record SimclrAugmentationOptions
             if (BlurKernelSize < 3 || BlurKernelSize % 2 == 0)
                 throw new ArgumentOutOfRangeException(nameof(BlurKernelSize), $"the blur kernel size must be odd and at least 3; got {BlurKernelSize}.");
         }
+        if (ViewSize is < 4) throw new ArgumentOutOfRangeException(nameof(ViewSize), $"the view size must be at least 4 pixels; got {ViewSize}.");
         if (NoiseStd < 0 || !double.IsFinite(NoiseStd)) throw new ArgumentOutOfRangeException(nameof(NoiseStd), $"noise standard deviation must be ≥ 0; got {NoiseStd}.");
     }
 

@@ -89,7 +89,7 @@ public class LinearProbeTests
         using var random = ModelFactory.Create(new ModelSpec("resnet8", 1, 2), seed: 2);
         var report = ProbeReport.Create(trained.Backbone, random.Backbone, train, test, new LinearProbeOptions { Iterations = 10 });
         Assert.Equal([ProbeReport.RawPixelsName, ProbeReport.RandomBackboneName, ProbeReport.TrainedBackboneName], report.Rows.Select(r => r.Features));
-        Assert.Equal(784, report.RawPixels!.Dimension);
+        Assert.Equal(16 * 16, report.RawPixels!.Dimension);
         Assert.Contains(ProbeReport.TrainedBackboneName, report.ToTable());
     }
 }

@@ -57,6 +57,19 @@ public class SimclrAugmentationTests
     }
 
     [Fact]
+    public void ViewsCanBeSmallerThanTheImages()
+    {
+        using var scope = NewDisposeScope();
+        var images = Blobs(8, 2);
+        var view = new SimclrAugmentation(new SimclrAugmentationOptions { ViewSize = 20 }).View(images, new Generator(3));
+        Assert.Equal(new long[] { 8, 1, 20, 20 }, view.shape);
+        // Without cropping, a smaller view is the whole image resampled.
+        var whole = new SimclrAugmentation(SimclrAugmentationOptions.Identity with { ViewSize = 14 }).View(images, new Generator(3));
+        var expected = nn.functional.avg_pool2d(images, 2);
+        Assert.True(whole.allclose(expected, rtol: 1e-5, atol: 1e-5));
+    }
+
+    [Fact]
     public void IdentityOptionsReturnTheImages()
     {
         using var scope = NewDisposeScope();

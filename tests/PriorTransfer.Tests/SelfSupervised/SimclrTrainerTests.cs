@@ -12,13 +12,14 @@ public class SimclrTrainerTests
 {
     private static readonly ModelSpec Spec = new("resnet8", 1, 2);
 
-    /// <summary>Blob images (see <see cref="SimclrAugmentationTests.Blobs"/>) labelled by the side their blob is on.</summary>
-    internal static ImageSet Toy(int count, int seed)
+    /// <summary>Blob images (see <see cref="SimclrAugmentationTests.Blobs"/>; 16×16 by default, to keep tests fast) labelled by the side their blob is on.</summary>
+    internal static ImageSet Toy(int count, int seed, int size = 16)
     {
         using var scope = NewDisposeScope();
-        var images = SimclrAugmentationTests.Blobs(count, seed);
+        var images = SimclrAugmentationTests.Blobs(count, seed, size);
         // Labels (ignored by SimCLR) say whether the blob is in the left or the right half.
-        var labels = images.narrow(3, 14, 14).sum([1, 2, 3]).gt(images.narrow(3, 0, 14).sum([1, 2, 3])).to_type(ScalarType.Int64);
+        int half = size / 2;
+        var labels = images.narrow(3, half, half).sum([1, 2, 3]).gt(images.narrow(3, 0, half).sum([1, 2, 3])).to_type(ScalarType.Int64);
         return new ImageSet(images, labels, ["left", "right"]);
     }
 
