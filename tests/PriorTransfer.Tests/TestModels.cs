@@ -87,6 +87,18 @@ internal static class Dense
         return a.shape.SequenceEqual(b.shape) && a.dtype == b.dtype && a.eq(b).all().item<bool>();
     }
 
+    /// <summary>
+    /// Live tensor count after finalising earlier garbage, as the baseline of a leak check: handles nobody disposed
+    /// before the check would otherwise be finalised during it and make the count drop.
+    /// </summary>
+    public static long LiveTensorsAfterCollection()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return torch.Tensor.TotalCount;
+    }
+
     public static double MaxAbs(Tensor a, Tensor b)
     {
         using var scope = NewDisposeScope();

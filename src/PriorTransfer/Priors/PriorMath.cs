@@ -29,8 +29,8 @@ internal static class PriorMath
     /// <summary>A detached, contiguous copy in <paramref name="dtype"/> on <paramref name="device"/>, owned by the caller (not in any dispose scope).</summary>
     public static Tensor OwnedCopy(Tensor source, ScalarType dtype, Device device)
     {
-        using var detached = source.detach();
-        return detached.to(dtype, device, copy: true).contiguous().DetachFromDisposeScope();
+        using var scope = NewDisposeScope();
+        return source.detach().to(dtype, device, copy: true).contiguous().DetachFromDisposeScope();
     }
 
     public static void CheckLambda(double lambda)

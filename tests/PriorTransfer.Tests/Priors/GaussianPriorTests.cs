@@ -296,7 +296,7 @@ public class GaussianPriorTests
             theta.grad!.zero_();
         }
         Step();
-        var baseline = torch.Tensor.TotalCount;
+        var baseline = Dense.LiveTensorsAfterCollection();
         for (var i = 0; i < 50; i++) Step();
         Assert.Equal(baseline, torch.Tensor.TotalCount);
     }

@@ -163,3 +163,38 @@ public class SwagCollectorTests
         Assert.True(relative < 1e-9, $"relative error {relative:G3}");
     }
 }
+
+public class SwagLeakTests
+{
+    [Fact]
+    public void CollectingAndBuildingPriorsDoesNotLeakTensors()
+    {
+        using var net = new TinyNet();
+        var layout = ParameterLayout.WithPrefixes(net, "backbone");
+        using var swag = new SwagCollector(layout, rank: 2);
+        swag.Collect(net);
+        swag.Collect(net);
+        swag.Collect(net);
+        void Round()
+        {
+            swag.Collect(net);
+            using var gaussian = swag.ToGaussian();
+            using var prior = gaussian.ToPrior();
+            using var composite = CompositePrior.WithIsotropicRemainder(net, layout, prior.Rescale(100), 1.0);
+            using var scope = NewDisposeScope();
+            var lp = composite.LogProb(net);
+            lp.backward();
+            composite.AccumulateGradient(net, -0.01);
+            net.zero_grad();
+            _ = swag.Deviations();
+            _ = gaussian.Spectrum();
+        }
+        Round();
+        var baseline = Dense.LiveTensorsAfterCollection();
+        for (var i = 0; i < 5; i++)
+        {
+            Round();
+            Assert.Equal(baseline, torch.Tensor.TotalCount);
+        }
+    }
+}
