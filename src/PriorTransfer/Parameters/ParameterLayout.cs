@@ -325,6 +325,7 @@ public sealed class ParameterLayout
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     private sealed record LayoutJson(SelectionJson? Selection, EntryJson[]? Parameters);

@@ -166,6 +166,20 @@ public sealed class LowRankGaussian : IPrior
 
     IPrior IPrior.Rescale(double lambda) => Rescale(lambda);
 
+    /// <summary>
+    /// N(μ, Σ + c·I) for c ≥ 0 (same U, A + c): its <see cref="SolveCovariance"/> applies (Σ + c·I)⁻¹ in O(P·K), the
+    /// building block of the curvature-aware preconditioner M = Σ(Σ + c·I)⁻¹ = I − c·(Σ + c·I)⁻¹ (DESIGN.md pitfalls).
+    /// </summary>
+    public LowRankGaussian WithDiagonalShift(double shift)
+    {
+        if (!(shift >= 0) || double.IsInfinity(shift))
+            throw new ArgumentOutOfRangeException(nameof(shift), shift, "The shift must be a non-negative finite number.");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return Adopt(PriorMath.OwnedCopy(Mean, DType, Device), Diagonal.add(shift).DetachFromDisposeScope(),
+            PriorMath.OwnedCopy(Factor, DType, Device), DType);
+    }
+
     /// <summary>diag Σ = A + rowsum(U²) [P]: each parameter's marginal variance.</summary>
     public Tensor MarginalVariance()
     {

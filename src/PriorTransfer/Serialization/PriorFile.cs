@@ -243,7 +243,8 @@ public static class PriorFile
     private static byte[] BuildHeader(Dictionary<string, string> metadata, (string Name, Tensor Data)[] tensors)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        // Relaxed escaping keeps the header readable (e.g. '+' in the convention string); it is still valid JSON.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteStartObject("__metadata__");

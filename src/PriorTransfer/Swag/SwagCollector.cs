@@ -64,10 +64,14 @@ public sealed class SwagCollector : IDisposable
     /// <summary>The number of deviation columns available now: min(<see cref="Rank"/>, T).</summary>
     public int ColumnCount => Math.Min(Rank, SnapshotCount);
 
-    /// <summary>Takes a snapshot of the module's parameters (by name; the module is only read).</summary>
+    /// <summary>
+    /// Takes a snapshot of the module's parameters (by name; the module is only read). The module is validated against
+    /// the layout first, so a parameter the layout lacks is an error rather than silently left out of the prior.
+    /// </summary>
     public void Collect(nn.Module module)
     {
         ArgumentNullException.ThrowIfNull(module);
+        Layout.Validate(module);
         using var noGrad = no_grad();
         using var flat = Layout.Flatten(module);
         Collect(flat);

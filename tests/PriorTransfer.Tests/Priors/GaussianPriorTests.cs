@@ -87,6 +87,19 @@ public class GaussianPriorTests
         Assert.Equal(f.Covariance.diagonal().mean().item<double>(), prior.MeanMarginalVariance(), 1e-12);
     }
 
+    [Fact]
+    public void DiagonalShiftSolvesTheShiftedCovariance()
+    {
+        using var f = new Fixture();
+        using var prior = new LowRankGaussian(f.Mean, f.Diagonal, f.Factor, F64);
+        using var shifted = prior.WithDiagonalShift(0.37);
+        using var scope = NewDisposeScope();
+        var v = f.Thetas[3];
+        var dense = linalg.solve(f.Covariance + eye(P, dtype: F64) * 0.37, v.unsqueeze(1)).squeeze(1);
+        Assert.True(Dense.MaxAbs(shifted.SolveCovariance(v), dense) < 1e-10);
+        Assert.Throws<ArgumentOutOfRangeException>(() => prior.WithDiagonalShift(-1));
+    }
+
     [Theory]
     [InlineData(1e-3)]
     [InlineData(7.5)]
