@@ -94,6 +94,8 @@ public sealed class SampleStore : IDisposable
             CheckSameSignature(signature, "The module being added");
 
         using var _ = torch.no_grad();
+        // Intermediate wrappers (detach()) die with this scope; the copies are detached from it and owned here.
+        using var scope = NewDisposeScope();
         if (Storage == SampleStorage.Memory)
         {
             var copies = new Tensor[tensors.Length];
@@ -124,6 +126,7 @@ public sealed class SampleStore : IDisposable
         CheckSameSignature(targets.Select(t => new TensorSignature(t.Name, t.Tensor.dtype, t.Tensor.shape)).ToArray(), "The module to load into");
 
         using var _ = torch.no_grad();
+        using var scope = NewDisposeScope();
         if (Storage == SampleStorage.Memory)
         {
             var sample = _memory[index];

@@ -117,15 +117,23 @@ public class SampleStoreTests
         Assert.Throws<ArgumentOutOfRangeException>(() => store.LoadInto(net, 1));
     }
 
-    [Fact]
-    public void LiveTensorCountStaysFlat()
+    [Theory]
+    [InlineData(SampleStorage.Memory)]
+    [InlineData(SampleStorage.Disk)]
+    public void LiveTensorCountStaysFlat(SampleStorage storage)
     {
         using var net = new TinyClassifier(4, 2);
-        using var store = new SampleStore(SampleStorage.Disk);
-        store.Add(net);
-        store.LoadInto(net, 0);
+        void Cycle()
+        {
+            using var store = new SampleStore(storage);
+            store.Add(net);
+            store.Add(net);
+            for (var i = 0; i < 3; i++) store.LoadInto(net, i % 2);
+        }
+
+        Cycle();
         var before = DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
-        for (var i = 0; i < 5; i++) store.LoadInto(net, 0);
+        for (var i = 0; i < 4; i++) Cycle();
         Assert.Equal(before, DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount);
     }
 }
