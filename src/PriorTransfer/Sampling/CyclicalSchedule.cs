@@ -133,6 +133,21 @@ public sealed class CyclicalSchedule
             Array.IndexOf(_collectOffsets, position) >= 0);
     }
 
+    /// <summary>
+    /// Sets <paramref name="sampler"/>'s learning rate and noise switch for step <paramref name="step"/> (call before
+    /// its <c>step()</c>); collect a sample after that step when the returned <see cref="CyclicalStep.CollectSample"/>
+    /// is true. With <paramref name="injectNoise"/> false the noise stays off throughout (the snapshot-ensemble
+    /// ablation: same schedule and collection, no posterior noise).
+    /// </summary>
+    public CyclicalStep ApplyTo(SgmcmcOptimizer sampler, int step, bool injectNoise = true)
+    {
+        ArgumentNullException.ThrowIfNull(sampler);
+        var at = At(step);
+        sampler.LearningRate = at.LearningRate;
+        sampler.NoiseEnabled = injectNoise && at.NoiseEnabled;
+        return at;
+    }
+
     /// <summary>All steps after which a sample is collected, in order (<see cref="TotalSamples"/> of them).</summary>
     public IReadOnlyList<int> SampleSteps() =>
         Enumerable.Range(0, Cycles).SelectMany(c => _collectOffsets.Select(o => c * StepsPerCycle + o)).ToArray();

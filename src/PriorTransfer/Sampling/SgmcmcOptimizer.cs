@@ -13,14 +13,19 @@ namespace PriorTransfer.Sampling;
 /// <para><b>Loss convention.</b> The gradient these samplers see is that of the <i>mean-per-example</i> loss
 /// <c>loss(θ) = mean_batch NLL − log p(θ) / N</c> (DESIGN.md, "Objective"), i.e. U(θ)/N where U is the negative log
 /// posterior. The posterior <c>p(θ|D)^(1/T) ∝ exp(−U/T)</c> is therefore sampled with the injected noise scaled by
-/// 1/N: the SGLD step <c>θ ← θ − lr·∇loss + sqrt(2·lr·T/N)·ξ</c> is Welling &amp; Teh's (2011) step
-/// <c>θ ← θ − ε·∇U/T·T + sqrt(2ε·T)·ξ</c> with ε = lr/N. Temperature T = 1 is the Bayes posterior; T &lt; 1 is a
-/// "cold" posterior (DESIGN.md's measured pitfalls: treat T as a tuned hyperparameter).</para>
+/// 1/N: the SGLD step <c>θ ← θ − lr·∇loss + sqrt(2·lr·T/N)·ξ</c> is the Langevin step
+/// <c>θ ← θ − ε·∇U + sqrt(2ε·T)·ξ</c> for exp(−U/T) with ε = lr/N (Welling &amp; Teh, ICML 2011, whose step size is
+/// 2ε). Temperature T = 1 is the Bayes posterior; T &lt; 1 is a "cold" posterior (DESIGN.md's measured pitfalls:
+/// treat T as a tuned hyperparameter).</para>
 /// <para><b>Randomness.</b> All noise is drawn from one <see cref="Generator"/>: the one passed in (not owned), or,
 /// when none is given, a private generator seeded with 0 (owned and disposed here). The global RNG is never used.
 /// Pass a generator seeded from the run's seed to get independent chains per seed.</para>
 /// <para><b>Cost.</b> Buffers (noise, and momentum for SGHMC) are allocated once per parameter when the parameter
-/// group is added; <see cref="step"/> allocates no tensor storage and never synchronises (no <c>item()</c>).</para>
+/// group is added; <see cref="step"/> allocates no tensor storage and never synchronises (no <c>item()</c>). Its
+/// managed garbage is a few hundred bytes per step: one wrapper per parameter from TorchSharp's <c>grad</c>
+/// accessor and a dispose scope; the learning-rate and momentum Scalars are cached until their value changes.</para>
+/// <para>As in TorchSharp's SGD, a parameter whose <c>grad</c> is null (frozen, or unused by the loss) is skipped
+/// entirely: it receives no noise either.</para>
 /// <para>The generator state is not part of <c>state_dict()</c>; save it separately with
 /// <see cref="Generator.get_state"/> to resume a chain bit-for-bit.</para>
 /// </remarks>

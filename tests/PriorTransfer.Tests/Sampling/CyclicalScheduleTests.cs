@@ -82,6 +82,23 @@ public class CyclicalScheduleTests
     }
 
     [Fact]
+    public void ApplyToSetsTheSamplersRateAndNoise()
+    {
+        using var p = new TorchSharp.Modules.Parameter(TorchSharp.torch.zeros(2));
+        using var sampler = new Sghmc([p], 1.0, datasetSize: 10);
+        var schedule = new CyclicalSchedule(0.2, stepsPerCycle: 10, cycles: 2);
+        var explore = schedule.ApplyTo(sampler, 3);
+        Assert.Equal(schedule.LearningRate(3), sampler.LearningRate);
+        Assert.False(sampler.NoiseEnabled);
+        Assert.False(explore.CollectSample);
+        var last = schedule.ApplyTo(sampler, 19);
+        Assert.True(sampler.NoiseEnabled);
+        Assert.True(last.CollectSample);
+        schedule.ApplyTo(sampler, 19, injectNoise: false);
+        Assert.False(sampler.NoiseEnabled);
+    }
+
+    [Fact]
     public void RejectsImpossibleConfigurations()
     {
         Assert.Throws<ArgumentException>(() => new CyclicalSchedule(0.1, stepsPerCycle: 10, cycles: 2, samplesPerCycle: 3, explorationFraction: 0.8));
