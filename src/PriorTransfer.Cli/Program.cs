@@ -7,6 +7,8 @@ var root = new RootCommand(
 root.Subcommands.Add(DataCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(FinetuneCommand.Create());
+root.Subcommands.Add(LearnPriorCommand.Create());
+root.Subcommands.Add(InspectPriorCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 return root.Parse(args).Invoke();
