@@ -1,3 +1,4 @@
+using PriorTransfer.Metrics;
 using PriorTransfer.Workflows;
 using Spectre.Console;
 
@@ -11,7 +12,7 @@ internal static class ResultTables
         var table = new Table().AddColumns("method", "n", "seed", "val acc", "test acc", "test NLL", "time");
         foreach (var r in results)
             table.AddRow(r.Method, r.N.ToString(), r.Seed.ToString(), $"{r.Validation.Accuracy:F4}", $"{r.Test.Accuracy:F4}",
-                $"{r.Test.Nll:F4}", $"{r.Elapsed.TotalSeconds:F0} s");
+                $"{r.Test.NegativeLogLikelihood:F4}", $"{r.Elapsed.TotalSeconds:F0} s");
         AnsiConsole.Write(table);
     }
 }

@@ -1,3 +1,4 @@
+using PriorTransfer.Metrics;
 using System.CommandLine;
 using PriorTransfer.Data;
 using PriorTransfer.Workflows;
@@ -40,7 +41,7 @@ internal static class LearnPriorCommand
             Console.WriteLine($"SWAG on {transferTask.Name} source: rank {options.Rank}, {options.SnapshotCount} snapshots every {options.StepsPerSnapshot} steps at lr {options.LearningRate}.");
             var result = PriorLearning.Run(transferTask, ckpt, options, path, new ConsoleProgress(), ct);
             PriorTables.Write(result.Summary);
-            Console.WriteLine($"SWA mean on the source test set: accuracy {result.SwaSourceTest.Accuracy:F4}, NLL {result.SwaSourceTest.Nll:F4}.");
+            Console.WriteLine($"SWA mean on the source test set: accuracy {result.SwaSourceTest.Accuracy:F4}, NLL {result.SwaSourceTest.NegativeLogLikelihood:F4}.");
             Console.WriteLine($"Prior: {result.PriorPath}");
             Console.WriteLine($"SWA-mean checkpoint (start of downstream methods with this prior): {result.SwaCheckpointPath}");
             return CommandRunner.Ok;

@@ -1,3 +1,4 @@
+using PriorTransfer.Metrics;
 using System.Diagnostics;
 using PriorTransfer.Data;
 using PriorTransfer.Models;
@@ -17,7 +18,7 @@ public sealed record FineTuneOptions
 }
 
 /// <summary>Metrics of one downstream run.</summary>
-public sealed record DownstreamResult(string Method, int N, int Seed, EvaluationResult Validation, EvaluationResult Test, TimeSpan Elapsed);
+public sealed record DownstreamResult(string Method, int N, int Seed, MetricSummary Validation, MetricSummary Test, TimeSpan Elapsed);
 
 /// <summary>
 /// Standard transfer: a new head on the pre-trained backbone (or a randomly initialised network), all layers

@@ -1,3 +1,4 @@
+using PriorTransfer.Metrics;
 using System.Diagnostics;
 using System.Globalization;
 using PriorTransfer.Data;
@@ -41,7 +42,7 @@ public sealed record PriorLearningResult(
     string PriorPath,
     string SwaCheckpointPath,
     PriorFileSummary Summary,
-    EvaluationResult SwaSourceTest,
+    MetricSummary SwaSourceTest,
     TimeSpan Elapsed);
 
 /// <summary>
