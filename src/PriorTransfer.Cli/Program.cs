@@ -1,6 +1,10 @@
 using System.CommandLine;
 using PriorTransfer.Cli;
 using PriorTransfer.Cli.Commands;
+using Spectre.Console;
+
+// Redirected output (logs, CI) has no terminal width: give tables room instead of wrapping them at 80 columns.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
 
 var root = new RootCommand(
     "PriorTransfer: Bayesian transfer learning with learned, informative priors (Shwartz-Ziv et al., 'Pre-Train Your Loss', 2022).");
