@@ -51,6 +51,6 @@ internal static class CommandRunner
     }
 
     private static bool IsUserError(Exception e) => e is ArgumentException or DataFormatException or DatasetNotFoundException
-        or CheckpointException or TrainingDivergedException or FileNotFoundException or DirectoryNotFoundException
+        or CheckpointException or TrainingDivergedException or Serialization.PriorFileException or Parameters.LayoutMismatchException or FileNotFoundException or DirectoryNotFoundException
         or UnauthorizedAccessException;
 }

@@ -11,15 +11,20 @@ namespace PriorTransfer.Training;
 public delegate Tensor BatchLoss(Module<Tensor, Tensor> model, Tensor images, Tensor labels);
 
 /// <summary>
-/// Minibatch SGD with (Nesterov) momentum, decoupled-from-nothing L2 weight decay and cosine annealing: the
-/// optimiser of source pre-training and of standard fine-tuning. Shuffling and augmentation draw from a
-/// generator seeded by <see cref="SgdOptions.Seed"/>, never from torch's global RNG.
+/// The minibatch loop of every training run: SGD with (Nesterov) momentum, L2 weight decay and cosine annealing by
+/// default (source pre-training, fine-tuning, SWAG, MAP), or another optimiser with its own learning-rate schedule
+/// and per-step hooks (the SG-MCMC samplers). Shuffling and augmentation draw from a generator seeded by
+/// <see cref="SgdOptions.Seed"/>, never from torch's global RNG. The loss is checked for NaN/Inf at every progress
+/// report and every <see cref="DivergenceCheckInterval"/> steps.
 /// </summary>
 public static class SgdTrainer
 {
     /// <summary>Mean cross-entropy of the model's logits: the standard supervised loss.</summary>
     public static Tensor CrossEntropy(Module<Tensor, Tensor> model, Tensor images, Tensor labels) =>
         nn.functional.cross_entropy(model.forward(images), labels);
+
+    /// <summary>Steps between two checks that the loss is finite when no progress is reported (each check synchronises).</summary>
+    public const int DivergenceCheckInterval = 25;
 
     /// <summary>Number of optimiser steps a run of these options makes on <paramref name="count"/> examples.</summary>
     public static int StepCount(long count, SgdOptions options)
@@ -37,6 +42,10 @@ public static class SgdTrainer
         IProgress<TrainingProgress>? progress = null,
         string stage = "train",
         Action<int>? afterStep = null,
+        Action<Module<Tensor, Tensor>>? afterBackward = null,
+        Func<int, double>? learningRate = null,
+        Func<Module<Tensor, Tensor>, OptimizerHelper>? optimizer = null,
+        Action<int>? beforeStep = null,
         CancellationToken cancellationToken = default)
     {
         options.Validate();
@@ -45,10 +54,10 @@ public static class SgdTrainer
         int batchesPerEpoch = (int)(data.Count / batchSize);
         int totalSteps = StepCount(data.Count, options);
         int totalEpochs = (totalSteps + batchesPerEpoch - 1) / batchesPerEpoch;
-        var schedule = new CosineSchedule(options.LearningRate, totalSteps, options.FinalLearningRateFraction);
+        learningRate ??= new CosineSchedule(options.LearningRate, totalSteps, options.FinalLearningRateFraction).At;
 
         using var generator = new Generator((ulong)options.Seed);
-        using var optimizer = optim.SGD(model.parameters(), options.LearningRate, options.Momentum,
+        using var stepper = optimizer?.Invoke(model) ?? optim.SGD(model.parameters(), options.LearningRate, options.Momentum,
             weight_decay: options.WeightDecay, nesterov: options.Nesterov && options.Momentum > 0);
         model.train();
 
@@ -63,26 +72,32 @@ public static class SgdTrainer
             {
                 if (step >= totalSteps) break;
                 cancellationToken.ThrowIfCancellationRequested();
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = schedule.At(step);
+                foreach (var group in stepper.ParamGroups) group.LearningRate = learningRate(step);
+                beforeStep?.Invoke(step);
                 using var scope = NewDisposeScope();
-                optimizer.zero_grad();
+                stepper.zero_grad();
                 var value = loss(model, batch.Images, batch.Labels);
                 value.backward();
-                optimizer.step();
+                afterBackward?.Invoke(model);
+                stepper.step();
                 afterStep?.Invoke(step);
 
                 bool last = step == totalSteps - 1;
-                if (progress is not null && (last || reportClock.ElapsedMilliseconds >= 500 || step == 0))
+                bool report = progress is not null && (last || reportClock.ElapsedMilliseconds >= 500 || step == 0);
+                if (report || last || step % DivergenceCheckInterval == 0)
                 {
-                    // Reading the loss synchronises; do it only when reporting.
+                    // Reading the loss synchronises; do it only to report or to check for divergence.
                     double current = value.item<float>();
                     if (!double.IsFinite(current))
                         throw new TrainingDivergedException(stage, step + 1, current);
                     runningLoss = double.IsNaN(runningLoss) ? current : 0.8 * runningLoss + 0.2 * current;
-                    double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                    progress.Report(new TrainingProgress(stage, step + 1, totalSteps, epoch + 1, totalEpochs,
-                        runningLoss, (step + 1) * (double)batchSize / seconds, clock.Elapsed));
-                    reportClock.Restart();
+                    if (report)
+                    {
+                        double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                        progress!.Report(new TrainingProgress(stage, step + 1, totalSteps, epoch + 1, totalEpochs,
+                            runningLoss, (step + 1) * (double)batchSize / seconds, clock.Elapsed));
+                        reportClock.Restart();
+                    }
                 }
                 step++;
             }

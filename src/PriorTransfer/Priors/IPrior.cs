@@ -1,0 +1,31 @@
+using static TorchSharp.torch;
+
+namespace PriorTransfer.Priors;
+
+/// <summary>
+/// A prior density p(θ) over a flat parameter vector θ ∈ ℝ^P (see <c>ParameterLayout</c>). Owns its tensors; all
+/// arithmetic is in <see cref="DType"/> (a θ of another dtype is converted first).
+/// </summary>
+public interface IPrior : IDisposable
+{
+    /// <summary>P, the length of θ.</summary>
+    long Dimension { get; }
+
+    /// <summary>The dtype of the prior's tensors and of everything it returns.</summary>
+    ScalarType DType { get; }
+
+    /// <summary>The device of the prior's tensors (θ on another device is moved there).</summary>
+    Device Device { get; }
+
+    /// <summary>log p(θ) for θ of shape [P]: a differentiable scalar (normalised density, in <see cref="DType"/>).</summary>
+    Tensor LogProb(Tensor theta);
+
+    /// <summary>∇_θ log p(θ) [P] in closed form (no autograd graph is built; the result never requires grad).</summary>
+    Tensor Gradient(Tensor theta);
+
+    /// <summary><paramref name="count"/> exact draws, shape [count, P]; uses only <paramref name="generator"/> (or the default one).</summary>
+    Tensor Sample(int count, Generator? generator = null);
+
+    /// <summary>A new prior, same mean, covariance λ·Σ (λ &gt; 0). The caller owns (and disposes) it.</summary>
+    IPrior Rescale(double lambda);
+}

@@ -1,0 +1,70 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PriorTransfer.Priors;
+
+/// <summary>Shared checks and conversions for the Gaussian priors.</summary>
+internal static class PriorMath
+{
+    public static readonly double Log2Pi = Math.Log(2 * Math.PI);
+
+    /// <summary>Rows per chunk when a [P, K] tensor is reduced in float64 (bounds the temporary to ~32 MB).</summary>
+    public static long ChunkRows(long columns) => Math.Max(1, (1L << 22) / Math.Max(1, columns));
+
+    public static void CheckFloating(ScalarType dtype)
+    {
+        if (dtype is not (ScalarType.Float32 or ScalarType.Float64))
+            throw new ArgumentException($"Priors compute in float32 or float64; got {dtype}.", nameof(dtype));
+    }
+
+    /// <summary>θ [P] converted to the prior's dtype and device (no copy when it already is).</summary>
+    public static Tensor Prepare(Tensor theta, long dimension, ScalarType dtype, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(theta);
+        if (theta.dim() != 1 || theta.shape[0] != dimension)
+            throw new ArgumentException($"θ must have shape [{dimension}]; got [{string.Join(", ", theta.shape)}].", nameof(theta));
+        return theta.to(dtype, device);
+    }
+
+    /// <summary>A detached, contiguous copy in <paramref name="dtype"/> on <paramref name="device"/>, owned by the caller (not in any dispose scope).</summary>
+    public static Tensor OwnedCopy(Tensor source, ScalarType dtype, Device device)
+    {
+        using var scope = NewDisposeScope();
+        return source.detach().to(dtype, device, copy: true).contiguous().DetachFromDisposeScope();
+    }
+
+    public static void CheckLambda(double lambda)
+    {
+        if (!(lambda > 0) || double.IsInfinity(lambda))
+            throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "The covariance scale λ must be a positive finite number.");
+    }
+
+    public static void CheckCount(int count)
+    {
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "The sample count must be non-negative.");
+    }
+
+    /// <summary>Checks that every element of a variance-like tensor is finite and positive.</summary>
+    public static void CheckPositive(Tensor values, string what, string paramName)
+    {
+        using var scope = NewDisposeScope();
+        if (!values.isfinite().all().item<bool>())
+            throw new ArgumentException($"{what} contains NaN or infinite values.", paramName);
+        if (!values.gt(0).all().item<bool>())
+            throw new ArgumentException($"{what} must be positive everywhere; its minimum is {values.min().to(ScalarType.Float64).item<double>():G6}.", paramName);
+    }
+
+    public static void CheckFinite(Tensor values, string what, string paramName)
+    {
+        using var scope = NewDisposeScope();
+        if (!values.isfinite().all().item<bool>())
+            throw new ArgumentException($"{what} contains NaN or infinite values.", paramName);
+    }
+
+    /// <summary>Σ log(values) accumulated in float64.</summary>
+    public static double SumLog(Tensor values)
+    {
+        using var scope = NewDisposeScope();
+        return values.to(ScalarType.Float64).log().sum().item<double>();
+    }
+}
