@@ -1,4 +1,5 @@
 using PriorTransfer.Data;
+using PriorTransfer.Metrics;
 using PriorTransfer.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -111,15 +112,12 @@ public sealed class LinearProbe : IDisposable
         return ((features - Mean) / Std).matmul(Weight.t()).add(Bias).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Accuracy and mean negative log-likelihood on features [N, D] with labels [N].</summary>
-    public EvaluationResult Evaluate(Tensor features, Tensor labels)
+    /// <summary>Accuracy, NLL, ECE and Brier score of the probe's softmax on features [N, D] with labels [N].</summary>
+    public MetricSummary Evaluate(Tensor features, Tensor labels)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var logProbs = functional.log_softmax(Logits(features), 1);
-        double nll = -logProbs.gather(1, labels.unsqueeze(1)).mean().item<float>();
-        double accuracy = logProbs.argmax(1).eq(labels).to_type(ScalarType.Float64).mean().item<double>();
-        return new EvaluationResult(accuracy, nll, labels.shape[0]);
+        return ClassificationMetrics.Compute(functional.softmax(Logits(features), 1), labels);
     }
 
     /// <summary>
@@ -147,7 +145,7 @@ public sealed class LinearProbe : IDisposable
         using var probe = Fit(trainFeatures, trainLabels, classes, options);
         var train = probe.Evaluate(trainFeatures, trainLabels);
         var test = probe.Evaluate(testFeatures, testLabels);
-        return new LinearProbeResult(name, probe.Dimension, train.Accuracy, test.Accuracy, test.Nll);
+        return new LinearProbeResult(name, probe.Dimension, train.Accuracy, test.Accuracy, test.NegativeLogLikelihood);
     }
 
     /// <summary>Fits a probe on <paramref name="extractor"/>'s features of <paramref name="train"/> and reports it on both sets.</summary>

@@ -11,7 +11,7 @@ namespace PriorTransfer.SelfSupervised;
 /// <list type="number">
 /// <item>random resized crop: a box of area s·H·W (s uniform in [MinCropScale, MaxCropScale]) with aspect ratio
 /// log-uniform in [MinAspectRatio, MaxAspectRatio] (each side clamped to the image), placed uniformly inside the image
-/// and resampled bilinearly to H×W (or ViewSize × ViewSize); optionally mirrored left–right with probability ½;</item>
+/// and resampled bilinearly to ViewScale·H × ViewScale·W pixels; optionally mirrored left–right with probability ½;</item>
 /// <item>with probability JitterProbability, brightness (x·b) then contrast ((x − mean)·c + mean, mean over the view);</item>
 /// <item>with probability BlurProbability, a separable Gaussian blur with σ uniform in [MinBlurSigma, MaxBlurSigma];</item>
 /// <item>additive Gaussian noise of standard deviation NoiseStd; finally clamped to [0, 1].</item>
@@ -36,7 +36,7 @@ public sealed class SimclrAugmentation
         return (first, View(images, generator));
     }
 
-    /// <summary>One augmented view of every image: a new tensor of the same dtype and device, [B, C, H, W] or [B, C, ViewSize, ViewSize].</summary>
+    /// <summary>One augmented view of every image: a new tensor of the same dtype and device, [B, C, ViewSide(H), ViewSide(W)].</summary>
     public Tensor View(Tensor images, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(generator);
@@ -53,6 +53,9 @@ public sealed class SimclrAugmentation
         return x.clamp(0.0, 1.0).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Side of the views for an image side of <paramref name="side"/> pixels: ViewScale × side, rounded, at least 1.</summary>
+    public long ViewSide(long side) => Math.Max(1, (long)Math.Round(Options.ViewScale * side, MidpointRounding.AwayFromZero));
+
     private Tensor Uniform(long count, double low, double high, Tensor like, Generator generator) =>
         rand([count], like.dtype, like.device, generator: generator) * (high - low) + low;
 
@@ -60,7 +63,7 @@ public sealed class SimclrAugmentation
     {
         var o = Options;
         long b = images.shape[0];
-        long[] outputShape = [b, images.shape[1], o.ViewSize ?? images.shape[2], o.ViewSize ?? images.shape[3]];
+        long[] outputShape = [b, images.shape[1], ViewSide(images.shape[2]), ViewSide(images.shape[3])];
         bool identity = o.MinCropScale == 1 && o.MinAspectRatio == 1 && o.MaxAspectRatio == 1 && !o.HorizontalFlip && outputShape.SequenceEqual(images.shape);
         if (identity) return images.clone();
 

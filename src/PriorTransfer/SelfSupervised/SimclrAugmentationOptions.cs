@@ -3,8 +3,8 @@ namespace PriorTransfer.SelfSupervised;
 /// <summary>
 /// Options of <see cref="SimclrAugmentation"/>. The defaults suit 28×28 grayscale clothes (Fashion-MNIST): SimCLR's
 /// recipe (Chen et al., 2020, appendix A) scaled down — a milder crop (30–100 % of the area rather than 8–100 %, since
-/// a 28×28 image has little to spare), brightness and contrast jitter in place of colour jitter, a small blur and a
-/// little pixel noise. Turn <see cref="HorizontalFlip"/> off for data whose mirror image means something else (digits).
+/// a 28×28 image has little to spare) rendered at 5/7 of the image side, brightness and contrast jitter in place of
+/// colour jitter, a small blur and a little pixel noise. Turn <see cref="HorizontalFlip"/> off for data whose mirror image means something else (digits).
 /// </summary>
 public sealed record SimclrAugmentationOptions
 {
@@ -48,16 +48,18 @@ public sealed record SimclrAugmentationOptions
     public double NoiseStd { get; init; } = 0.02;
 
     /// <summary>
-    /// Side of the square views in pixels; null keeps the images' height and width. Smaller views cost less per step
-    /// (the backbone is fully convolutional with global pooling), and since a random resized crop zooms in, views
-    /// somewhat smaller than the images show objects at about their full-image scale (Touvron et al., 2019, "FixRes").
+    /// Side of the views as a fraction of the images' height and width (rounded to whole pixels; 28 → 20 at the
+    /// default 5/7). A random resized crop zooms in, so views somewhat smaller than the images show objects at about
+    /// their full-image scale, the scale the backbone sees at test time (Touvron et al., 2019, "FixRes"); they are also
+    /// cheaper (cost ∝ pixels). On fashion-split, 20-px views gave better probe accuracy per epoch than 28-px views at
+    /// twice the throughput, and 16-px views were worse per epoch.
     /// </summary>
-    public int? ViewSize { get; init; }
+    public double ViewScale { get; init; } = 5.0 / 7.0;
 
     /// <summary>No augmentation: every view equals its image. For tests and for evaluating the views' pipeline.</summary>
     public static SimclrAugmentationOptions Identity { get; } = new()
     {
-        MinCropScale = 1, MaxCropScale = 1, MinAspectRatio = 1, MaxAspectRatio = 1, HorizontalFlip = false,
+        MinCropScale = 1, MaxCropScale = 1, MinAspectRatio = 1, MaxAspectRatio = 1, HorizontalFlip = false, ViewScale = 1,
         JitterProbability = 0, BlurProbability = 0, NoiseStd = 0,
     };
 
@@ -78,7 +80,7 @@ public sealed record SimclrAugmentationOptions
             if (BlurKernelSize < 3 || BlurKernelSize % 2 == 0)
                 throw new ArgumentOutOfRangeException(nameof(BlurKernelSize), $"the blur kernel size must be odd and at least 3; got {BlurKernelSize}.");
         }
-        if (ViewSize is < 4) throw new ArgumentOutOfRangeException(nameof(ViewSize), $"the view size must be at least 4 pixels; got {ViewSize}.");
+        if (!(ViewScale > 0) || ViewScale > 1) throw new ArgumentOutOfRangeException(nameof(ViewScale), $"the view scale must be in (0, 1]; got {ViewScale}.");
         if (NoiseStd < 0 || !double.IsFinite(NoiseStd)) throw new ArgumentOutOfRangeException(nameof(NoiseStd), $"noise standard deviation must be ≥ 0; got {NoiseStd}.");
     }
 

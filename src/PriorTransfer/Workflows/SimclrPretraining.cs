@@ -3,6 +3,7 @@ using System.Globalization;
 using PriorTransfer.Data;
 using PriorTransfer.Models;
 using PriorTransfer.SelfSupervised;
+using PriorTransfer.Swag;
 using PriorTransfer.Training;
 
 namespace PriorTransfer.Workflows;
@@ -22,6 +23,13 @@ public sealed record SimclrPretrainOptions
 
     /// <summary>Also probe raw pixels and the randomly initialised backbone, for comparison.</summary>
     public bool ProbeBaselines { get; init; } = true;
+
+    /// <summary>
+    /// After training, re-estimate the backbone's BatchNorm running statistics on the clean source images (one pass,
+    /// equal-weight average). During SimCLR they track augmented views (cropped, rescaled, jittered), not the images
+    /// the probe and the downstream tasks see; on fashion-split this added 0.3–0.5 points of probe accuracy.
+    /// </summary>
+    public bool RecalibrateBatchNorm { get; init; } = true;
 }
 
 /// <summary>
@@ -99,6 +107,13 @@ public static class SimclrPretraining
 
         var training = SimclrTrainer.Train(model, train, simclr, progress, cancellationToken: cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
+        if (options.RecalibrateBatchNorm)
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            int batch = options.Probe.BatchSize;
+            BatchNormRecalibration.Run(model.Backbone, Enumerable.Range(0, (int)((train.Count + batch - 1) / batch))
+                .Select(i => train.Images.narrow(0, (long)i * batch, Math.Min(batch, train.Count - (long)i * batch))));
+        }
 
         LinearProbeResult trained;
         using (var trainFeatures = LinearProbe.ExtractFeatures(model.Backbone, train.Images, options.Probe.BatchSize))
@@ -107,7 +122,7 @@ public static class SimclrPretraining
         {
             var trainResult = probe.Evaluate(trainFeatures, train.Labels);
             var testResult = probe.Evaluate(testFeatures, test.Labels);
-            trained = new LinearProbeResult(ProbeReport.TrainedBackboneName, probe.Dimension, trainResult.Accuracy, testResult.Accuracy, testResult.Nll);
+            trained = new LinearProbeResult(ProbeReport.TrainedBackboneName, probe.Dimension, trainResult.Accuracy, testResult.Accuracy, testResult.NegativeLogLikelihood);
             probe.CopyTo(model.Classifier.Head);
         }
         ReportProbe(progress, 3, trained, clock);
@@ -146,6 +161,7 @@ public static class SimclrPretraining
                 $"{options.Projection.HiddenDimension}-{options.Projection.OutputDimension}{(options.Projection.BatchNorm ? " bn" : "")}"),
             ["final_loss"] = F(training.FinalLoss),
             ["head"] = "linear probe",
+            ["batchnorm"] = options.RecalibrateBatchNorm ? "recalibrated on clean source images" : "as trained (augmented views)",
             ["probe_test_accuracy"] = F(report.TrainedBackbone.TestAccuracy),
             // The saved classifier is backbone + probe, so its source test accuracy is the probe's.
             ["source_test_accuracy"] = F(report.TrainedBackbone.TestAccuracy),

@@ -44,8 +44,8 @@ public class SimclrAugmentationTests
         using var scope = NewDisposeScope();
         var images = Blobs(32, 2);
         var original = images.clone();
-        var view = new SimclrAugmentation().View(images, new Generator(3));
-        Assert.Equal(images.shape, view.shape);
+        var view = new SimclrAugmentation(new SimclrAugmentationOptions { ViewScale = 1 }).View(images, new Generator(3));
+        Assert.Equal(new long[] { 32, 1, 28, 28 }, view.shape);
         Assert.Equal(ScalarType.Float32, view.dtype);
         Assert.True(view.min().item<float>() >= 0f);
         Assert.True(view.max().item<float>() <= 1f);
@@ -61,10 +61,12 @@ public class SimclrAugmentationTests
     {
         using var scope = NewDisposeScope();
         var images = Blobs(8, 2);
-        var view = new SimclrAugmentation(new SimclrAugmentationOptions { ViewSize = 20 }).View(images, new Generator(3));
+        // The default: 5/7 of the side, 28 → 20 pixels.
+        var view = new SimclrAugmentation().View(images, new Generator(3));
         Assert.Equal(new long[] { 8, 1, 20, 20 }, view.shape);
+        Assert.True(view.min().item<float>() >= 0f && view.max().item<float>() <= 1f);
         // Without cropping, a smaller view is the whole image resampled.
-        var whole = new SimclrAugmentation(SimclrAugmentationOptions.Identity with { ViewSize = 14 }).View(images, new Generator(3));
+        var whole = new SimclrAugmentation(SimclrAugmentationOptions.Identity with { ViewScale = 0.5 }).View(images, new Generator(3));
         var expected = nn.functional.avg_pool2d(images, 2);
         Assert.True(whole.allclose(expected, rtol: 1e-5, atol: 1e-5));
     }

@@ -1,4 +1,5 @@
 using PriorTransfer.Data;
+using PriorTransfer.Metrics;
 using PriorTransfer.Models;
 using PriorTransfer.SelfSupervised;
 using PriorTransfer.Tests.Training;
