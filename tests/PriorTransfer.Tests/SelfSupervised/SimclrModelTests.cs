@@ -1,4 +1,5 @@
 using PriorTransfer.Models;
+using PriorTransfer.Parameters;
 using PriorTransfer.SelfSupervised;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -27,6 +28,19 @@ public class SimclrModelTests : IDisposable
         Assert.NotEmpty(projection);
         Assert.All(projection, n => Assert.StartsWith(SimclrModel.ProjectionPrefix, n));
         Assert.DoesNotContain(parameterNames, n => n.StartsWith(Classifier.HeadPrefix, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ThePriorLayoutOfTheBackboneIsTheClassifiersAndExcludesTheProjectionHead()
+    {
+        using var model = SimclrModel.Create(Spec, null, seed: 1);
+        using var classifier = ModelFactory.Create(new ModelSpec("resnet8", 1, 10), seed: 2);
+        var simclr = ParameterLayout.WithPrefixes(model, SimclrModel.BackbonePrefix);
+        var downstream = ParameterLayout.WithPrefixes(classifier, Classifier.BackbonePrefix);
+        Assert.Equal(downstream.Entries.Select(e => (e.Name, e.Offset, string.Join("x", e.Shape))),
+            simclr.Entries.Select(e => (e.Name, e.Offset, string.Join("x", e.Shape))));
+        Assert.Equal(downstream.Dimension, simclr.Dimension);
+        Assert.DoesNotContain(simclr.Names, n => n.StartsWith(SimclrModel.ProjectionPrefix, StringComparison.Ordinal));
     }
 
     [Fact]
