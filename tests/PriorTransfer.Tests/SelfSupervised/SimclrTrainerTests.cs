@@ -112,5 +112,10 @@ public class SimclrTrainerTests
         Assert.Equal(viaDelegate, direct(model, set.Images, g2).item<float>(), 5);
         using var classifier = ModelFactory.Create(Spec, seed: 1);
         Assert.Throws<ArgumentException>(() => batchLoss(classifier, set.Images, set.Labels));
+
+        // The supervised SGD loop (which SWAG drives) trains a SimCLR model on this loss unchanged.
+        var before = model.Projection.parameters().First().clone();
+        SgdTrainer.Train(model, set, new SgdOptions { Steps = 2, BatchSize = 8, LearningRate = 0.05, Seed = 1 }, batchLoss);
+        Assert.False(model.Projection.parameters().First().equal(before).all().item<bool>());
     }
 }
