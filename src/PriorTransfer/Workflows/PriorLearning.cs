@@ -23,7 +23,12 @@ public sealed record PriorLearningOptions
     public int BatchSize { get; init; } = 128;
     public double Momentum { get; init; } = 0.9;
     public double WeightDecay { get; init; } = 5e-4;
-    public double VarianceFloor { get; init; } = SwagCollector.DefaultVarianceFloor;
+    /// <summary>
+    /// Smallest SWAG variance kept. Parameters that barely move during SWAG get variances near 0, and the prior's
+    /// stiffest direction has precision 1/(λ·min var·N): a floor of 1e-10 keeps λ = 10⁸ (the top of the tuning grid)
+    /// at a prior variance of at least 1e-2, stable for SGD at the default learning rates.
+    /// </summary>
+    public double VarianceFloor { get; init; } = 1e-10;
     public bool Augment { get; init; } = true;
     public long Seed { get; init; }
 
