@@ -9,4 +9,4 @@ root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(FinetuneCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
-return root.Parse(args).Invoke();
+return CommandRunner.Invoke(root, args);

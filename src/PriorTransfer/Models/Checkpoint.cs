@@ -100,9 +100,19 @@ public static class Checkpoint
 
     private static Header ReadHeader(Stream stream, string path)
     {
-        var magic = new byte[Magic.Length];
-        if (stream.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false) != magic.Length || Encoding.ASCII.GetString(magic) != Magic)
-            throw new CheckpointException(path, "it is not a PriorTransfer checkpoint (bad magic bytes). Prior files are loaded with --prior, not --checkpoint.");
+        if (stream.Length == 0)
+            throw new CheckpointException(path, "the file is empty (an interrupted copy or download?). Re-create it with `priortransfer pretrain`.");
+        var magic = new byte[Magic.Length + 1];
+        int read = stream.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+        if (read < Magic.Length || Encoding.ASCII.GetString(magic, 0, Magic.Length) != Magic)
+        {
+            // A safetensors file (a prior) starts with an 8-byte little-endian header length, then '{'.
+            bool looksLikePrior = read == magic.Length && magic[Magic.Length] == (byte)'{' && BitConverter.ToUInt64(magic, 0) < (ulong)stream.Length;
+            throw new CheckpointException(path, looksLikePrior
+                ? "this is a safetensors file (a prior file?), not a checkpoint. Prior files are given with --prior; checkpoints come from `priortransfer pretrain`."
+                : "it is not a PriorTransfer checkpoint (bad magic bytes). Checkpoints come from `priortransfer pretrain`; prior files are given with --prior, not --checkpoint.");
+        }
+        stream.Position = Magic.Length;
         var lengthBytes = new byte[4];
         if (stream.ReadAtLeast(lengthBytes, 4, throwOnEndOfStream: false) != 4)
             throw new CheckpointException(path, "the file is truncated inside its header.");

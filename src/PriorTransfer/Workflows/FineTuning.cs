@@ -29,6 +29,8 @@ public static class FineTuning
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
+        // Fail before loading data or building a model: bad options are a one-line fix.
+        (options.Sgd with { Seed = seed }).Validate();
         using var train = Subsets.Training(task, n, seed);
         using var validation = Subsets.Validation(task);
         using var model = CreateDownstreamModel(task, options.Checkpoint, options.Architecture, seed);
