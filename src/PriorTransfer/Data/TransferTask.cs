@@ -111,8 +111,9 @@ public sealed class TransferTask : IDisposable
             {
                 train.Dispose();
                 test.Dispose();
-                throw new InvalidOperationException(
-                    $"Task '{Name}': the {which} data has classes [{string.Join(", ", set.ClassNames)}] but the task declares [{string.Join(", ", part.ClassNames)}].");
+                throw new DataFormatException(Name,
+                    $"the {which} {(ReferenceEquals(set, train) ? "training" : "test")} images have classes [{string.Join(", ", set.ClassNames)}] " +
+                    $"but the task declares [{string.Join(", ", part.ClassNames)}]. The training and test folders must hold the same class folders.");
             }
         }
         return (train, test);

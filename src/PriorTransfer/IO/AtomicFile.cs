@@ -58,13 +58,15 @@ public static partial class AtomicFile
 
     /// <summary>
     /// Fails fast, before a long run, when <paramref name="path"/> cannot be written: creates its folder and a probe file
-    /// there (deleted at once). Throws <see cref="OutputPathException"/> saying why.
+    /// there (deleted at once), and removes the temporary files of killed writers from that folder. Throws
+    /// <see cref="OutputPathException"/> saying why.
     /// </summary>
     public static void EnsureWritable(string path)
     {
         string full = CheckPath(path);
         string folder = Path.GetDirectoryName(full) ?? ".";
         CreateFolder(full, folder);
+        RemoveStaleTemporaries(folder);
         string probe = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {

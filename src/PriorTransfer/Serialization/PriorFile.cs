@@ -280,6 +280,8 @@ public static class PriorFile
             throw new PriorFileException(path, $"truncated: {fileLength} bytes, shorter than the 8-byte header length that starts a safetensors file.");
         Span<byte> lengthBytes = stackalloc byte[8];
         stream.ReadExactly(lengthBytes);
+        if (lengthBytes.SequenceEqual("PTCKPT01"u8))
+            throw new PriorFileException(path, "this is a PriorTransfer checkpoint (weights from `pretrain`), not a prior file. Give it with --checkpoint; prior files come from `learn-prior`.");
         var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
         if (headerLength == 0 || headerLength > MaxHeaderBytes)
             throw new PriorFileException(path, $"bad header length {headerLength} (must be 1..{MaxHeaderBytes} bytes): not a safetensors file, or a damaged one.");
