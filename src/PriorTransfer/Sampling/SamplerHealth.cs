@@ -68,16 +68,17 @@ public static class SamplerHealth
             badCount = read[1];
         }
         string suffix = string.IsNullOrEmpty(context) ? "" : $" ({context})";
+        bool gradientBad = gradientNorm is not null && !double.IsFinite(norm);
         if (badCount > 0)
         {
-            string which = FirstNonFinite(tensors);
+            string gradient = gradientBad ? $", and the gradient norm is {Format(norm)}" : "";
             throw new SamplerDivergedException(stage, step, SamplerFailure.NonFiniteParameters, norm,
-                $"{which} holds NaN or infinite values{suffix}");
+                $"{FirstNonFinite(tensors)} holds NaN or infinite values{gradient}{suffix}");
         }
-        if (gradientNorm is null) return;
-        if (!double.IsFinite(norm))
-            throw new SamplerDivergedException(stage, step, SamplerFailure.NonFiniteGradient, norm, $"the gradient norm is {Format(norm)}{suffix}");
-        if (norm > maxGradientNorm)
+        if (gradientBad)
+            throw new SamplerDivergedException(stage, step, SamplerFailure.NonFiniteGradient, norm,
+                $"the gradient norm is {Format(norm)} (the loss or its gradient is NaN or infinite){suffix}");
+        if (gradientNorm is not null && norm > maxGradientNorm)
             throw new SamplerDivergedException(stage, step, SamplerFailure.ExplodingGradient, norm,
                 $"the gradient norm reached {Format(norm)}, above the divergence limit {Format(maxGradientNorm)}{suffix}");
     }
