@@ -6,6 +6,7 @@ using PriorTransfer.Models;
 using PriorTransfer.Parameters;
 using PriorTransfer.Serialization;
 using PriorTransfer.Training;
+using PriorTransfer.Tuning;
 using TorchSharp;
 
 namespace PriorTransfer.Cli;
@@ -101,7 +102,8 @@ internal static partial class CommandRunner
     // IOException covers DataFormatException, DatasetNotFoundException and OutputPathException, and the environment's
     // own failures (disk full, permissions) that a user fixes without a stack trace.
     private static bool IsUserError(Exception e) => e is ArgumentException or IOException or CheckpointException
-        or PriorFileException or LayoutMismatchException or TrainingDivergedException or UnauthorizedAccessException;
+        or PriorFileException or LayoutMismatchException or TrainingDivergedException or UnauthorizedAccessException
+        or TaskHasNoSourceException or GridSearchDivergedException;
 
     [GeneratedRegex(@"\s*\r?\n\s*")]
     private static partial Regex Whitespace();

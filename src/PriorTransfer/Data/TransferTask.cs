@@ -90,7 +90,7 @@ public sealed class TransferTask : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_source is null)
-            throw new InvalidOperationException(
+            throw new TaskHasNoSourceException(Name,
                 $"Task '{Name}' is downstream-only: it has no source images. Learn the prior or checkpoint on a task with a source " +
                 $"(e.g. '{TaskCatalog.FashionToDigits}', whose source is all of Fashion-MNIST) and transfer it to '{Name}'.");
         return _source.Value;

@@ -54,7 +54,7 @@ public static class GridSearch
         }
         var healthy = points.Where(p => !p.Diverged).ToList();
         if (healthy.Count == 0)
-            throw new InvalidOperationException(
+            throw new GridSearchDivergedException(points.Count,
                 $"every one of the {points.Count} tuning grid points diverged; first failure: {points[0].Failure} " +
                 "Widen the grid (larger prior scale λ, smaller learning rate).");
         var best = criterion == SelectionCriterion.Nll

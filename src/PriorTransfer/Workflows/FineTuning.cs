@@ -31,6 +31,7 @@ public static class FineTuning
         var clock = Stopwatch.StartNew();
         // Fail before loading data or building a model: bad options are a one-line fix.
         (options.Sgd with { Seed = seed }).Validate();
+        if (options.Checkpoint is not null) Checkpoint.ReadHeader(options.Checkpoint);
         using var train = Subsets.Training(task, n, seed);
         using var validation = Subsets.Validation(task);
         using var model = CreateDownstreamModel(task, options.Checkpoint, options.Architecture, seed);

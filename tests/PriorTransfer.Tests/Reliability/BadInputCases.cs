@@ -380,7 +380,7 @@ public static class BadInputCases
             _ => ModelFactory.Create(Workspace.Resnet8 with { Architecture = "resnet18" }, 0).Dispose(), "expects 3-channel images", "resnet8 or resnet20");
         yield return Case<ArgumentException>("options/empty-tuning-grid",
             _ => GridSearch.Run(Array.Empty<double>(), _ => new EvaluationResult(1, 0, 1)), "tuning grid is empty");
-        yield return Case<InvalidOperationException>("options/every-grid-point-diverged",
+        yield return Case<GridSearchDivergedException>("options/every-grid-point-diverged",
             _ => GridSearch.Run(new[] { 1.0, 10.0 }, _ => throw new TrainingDivergedException("map", 3, double.NaN)),
             "every one of the 2 tuning grid points diverged", "larger prior scale λ");
     }

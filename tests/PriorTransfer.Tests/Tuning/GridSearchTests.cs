@@ -35,7 +35,7 @@ public class GridSearchTests
     [Fact]
     public void AllDivergedIsAClearError()
     {
-        var e = Assert.Throws<InvalidOperationException>(() =>
+        var e = Assert.Throws<GridSearchDivergedException>(() =>
             GridSearch.Run([1.0, 2.0], _ => new EvaluationResult(0.2, double.NaN, 10)));
         Assert.Contains("every one of the 2", e.Message);
     }
