@@ -23,8 +23,14 @@ public enum SamplerFailure
 /// </summary>
 public sealed class SamplerDivergedException : TrainingDivergedException
 {
-    public SamplerDivergedException(string sampler, int step, SamplerFailure failure, double gradientNorm, string detail)
-        : base(sampler, step, $"{sampler}: {detail} at step {step}; the chain diverged. Lower the learning rate or the temperature T, " +
+    /// <param name="sampler">The sampler's name ("SGLD", "SGHMC").</param>
+    /// <param name="step">The 1-based step of the failing check.</param>
+    /// <param name="failure">What the check found.</param>
+    /// <param name="gradientNorm">The gradient norm at that step (NaN when not measured).</param>
+    /// <param name="detail">What is wrong, e.g. "parameter 'w' holds NaN or infinite values".</param>
+    /// <param name="context">When the checks ran, e.g. "checked every 100 steps; the check at step 200 passed".</param>
+    public SamplerDivergedException(string sampler, int step, SamplerFailure failure, double gradientNorm, string detail, string? context = null)
+        : base(sampler, step, $"{sampler}: {detail} at step {step}{(string.IsNullOrEmpty(context) ? "" : $" ({context})")}; the chain diverged. Lower the learning rate or the temperature T, " +
             "raise the prior scale λ, or clip the gradient norm (GradientClipNorm).")
     {
         Failure = failure;

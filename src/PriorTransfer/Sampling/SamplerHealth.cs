@@ -50,7 +50,7 @@ public static class SamplerHealth
     /// <param name="tensors">Named tensors to check (parameters, velocities).</param>
     /// <param name="gradientNorm">The gradient norm of this step (before clipping), or null.</param>
     /// <param name="maxGradientNorm">Largest healthy gradient norm (+∞: only NaN/Inf count).</param>
-    /// <param name="context">Appended to the failure's description (e.g. when the previous check passed).</param>
+    /// <param name="context">When the checks ran (e.g. whether the previous one passed), for the message.</param>
     public static void Check(string stage, int step, IReadOnlyList<(string Name, Tensor Values)> tensors, Tensor? gradientNorm,
         double maxGradientNorm = DefaultDivergenceGradientNorm, string? context = null)
     {
@@ -67,20 +67,19 @@ public static class SamplerHealth
             norm = read[0];
             badCount = read[1];
         }
-        string suffix = string.IsNullOrEmpty(context) ? "" : $" ({context})";
         bool gradientBad = gradientNorm is not null && !double.IsFinite(norm);
         if (badCount > 0)
         {
             string gradient = gradientBad ? $", and the gradient norm is {Format(norm)}" : "";
             throw new SamplerDivergedException(stage, step, SamplerFailure.NonFiniteParameters, norm,
-                $"{FirstNonFinite(tensors)} holds NaN or infinite values{gradient}{suffix}");
+                $"{FirstNonFinite(tensors)} holds NaN or infinite values{gradient}", context);
         }
         if (gradientBad)
             throw new SamplerDivergedException(stage, step, SamplerFailure.NonFiniteGradient, norm,
-                $"the gradient norm is {Format(norm)} (the loss or its gradient is NaN or infinite){suffix}");
+                $"the gradient norm is {Format(norm)} (the loss or its gradient is NaN or infinite)", context);
         if (gradientNorm is not null && norm > maxGradientNorm)
             throw new SamplerDivergedException(stage, step, SamplerFailure.ExplodingGradient, norm,
-                $"the gradient norm reached {Format(norm)}, above the divergence limit {Format(maxGradientNorm)}{suffix}");
+                $"the gradient norm reached {Format(norm)}, above the divergence limit {Format(maxGradientNorm)}", context);
     }
 
     internal static void CheckClipNorm(double maxNorm)

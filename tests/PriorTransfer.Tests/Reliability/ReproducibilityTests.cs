@@ -1,0 +1,107 @@
+using System.Text.RegularExpressions;
+using PriorTransfer.Data;
+using PriorTransfer.Models;
+using PriorTransfer.Tests.Data;
+using PriorTransfer.Training;
+using PriorTransfer.Workflows;
+using TorchSharp;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace PriorTransfer.Tests.Reliability;
+
+/// <summary>
+/// Issue 9, reproducibility: the same configuration and seed gives bitwise-identical weights and metrics, twice in one
+/// process (same thread count). What libtorch does not promise across thread counts and machines is in
+/// docs/troubleshooting.md ("Reproducibility").
+/// </summary>
+public sealed partial class ReproducibilityTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    /// <summary>Fake Fashion-MNIST big enough for the 500-image validation holdout: 110 images per class.</summary>
+    private string FakeData()
+    {
+        string data = temp.Combine("data");
+        if (!Directory.Exists(data)) TestFiles.WriteFakeFashionMnist(Path.Combine(data, "fashion-mnist"), trainPerClass: 110, testPerClass: 4);
+        return data;
+    }
+
+    private TransferTask Task() => TaskCatalog.Create(TaskCatalog.FashionSplit, new DataLocator(new DataLocatorOptions
+    {
+        DataPath = FakeData(),
+        EnvironmentDataPath = null,
+        WorkingDirectory = temp.Path,
+        BaseDirectory = temp.Path,
+        HomeDirectory = temp.Path,
+        SystemFashionMnistDirectory = temp.Combine("none"),
+    }));
+
+    [Fact]
+    public void SameSeedGivesBitwiseIdenticalPretrainingAndFineTuning()
+    {
+        using var task = Task();
+        var pretrain = new PretrainOptions { Sgd = new SgdOptions { Steps = 4, BatchSize = 32, LearningRate = 0.05, Seed = 11 } };
+        string first = temp.Combine("a", "source.ckpt"), second = temp.Combine("b", "source.ckpt");
+        var a = SourcePretraining.Run(task, pretrain, first);
+        var b = SourcePretraining.Run(task, pretrain, second);
+        // Weights, BatchNorm statistics and recorded metrics: the whole file, byte for byte.
+        Assert.Equal(File.ReadAllBytes(first), File.ReadAllBytes(second));
+        Assert.Equal(a.SourceTest, b.SourceTest);
+
+        var finetune = new FineTuneOptions { Checkpoint = first, Sgd = new SgdOptions { Steps = 4, BatchSize = 10, LearningRate = 0.01 } };
+        var r1 = FineTuning.Run(task, n: 10, seed: 3, finetune);
+        var r2 = FineTuning.Run(task, n: 10, seed: 3, finetune);
+        Assert.Equal(r1.Validation, r2.Validation);
+        Assert.Equal(r1.Test, r2.Test);
+        output.WriteLine($"validation {r1.Validation}, test {r1.Test}");
+
+        // The fine-tuned weights themselves, through the same steps as FineTuning.Run.
+        using var m1 = FineTuned(task, first, finetune.Sgd, seed: 3);
+        using var m2 = FineTuned(task, first, finetune.Sgd, seed: 3);
+        using var m3 = FineTuned(task, first, finetune.Sgd, seed: 4);
+        Assert.True(SameState(m1, m2));
+        Assert.False(SameState(m1, m3), "a different seed should give different weights");
+    }
+
+    private static Classifier FineTuned(TransferTask task, string checkpoint, SgdOptions sgd, int seed)
+    {
+        using var train = Subsets.Training(task, 10, seed);
+        var model = FineTuning.CreateDownstreamModel(task, checkpoint, "resnet8", seed);
+        SgdTrainer.Train(model, train, sgd with { Seed = seed }, augmentation: new Augmentation(task.DefaultAugmentation));
+        return model;
+    }
+
+    private static bool SameState(Classifier a, Classifier b)
+    {
+        var other = b.state_dict();
+        return a.state_dict().All(kv => TestSupport.TensorAssert.Identical(kv.Value, other[kv.Key]));
+    }
+
+    /// <summary>The issue's acceptance check through the command line: two identical <c>finetune</c> runs print identical metrics.</summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void TwoIdenticalFinetuneCommandsPrintIdenticalMetrics()
+    {
+        string[] args = ["finetune", "--data", FakeData(), "--task", "fashion-split", "--from-scratch", "--n", "10", "--seed", "5",
+            "--steps", "5", "--batch-size", "10", "--threads", "1"];
+        var first = CliProcess.Run(temp.Path, args);
+        var second = CliProcess.Run(temp.Path, args);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.True(second.ExitCode == 0, second.ToString());
+        var rows = Metrics(first.StandardOutput);
+        Assert.NotEmpty(rows);
+        Assert.Equal(rows, Metrics(second.StandardOutput));
+        output.WriteLine(string.Join("\n", rows));
+    }
+
+    /// <summary>The results table's rows without the last (time) column.</summary>
+    private static List<string> Metrics(string stdout) =>
+        stdout.Split('\n').Where(l => l.Contains("from-scratch", StringComparison.Ordinal))
+            .Select(l => TimeColumn().Replace(l, "")).ToList();
+
+    [GeneratedRegex(@"\d+ s\s*│\s*$")]
+    private static partial Regex TimeColumn();
+}
