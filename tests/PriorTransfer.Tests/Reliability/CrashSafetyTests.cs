@@ -30,6 +30,34 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
     [Trait("Category", "Slow")]
     public void TwentyKillsInARow() => KillAndRerun(kills: 20, seed: 2);
 
+    /// <summary>SIGINT (Ctrl+C) during training: the run stops at the next step, says so, exits with 130 and writes nothing.</summary>
+    [Fact]
+    public async Task CtrlCStopsCleanly()
+    {
+        string data = temp.Combine("data");
+        TestFiles.WriteFakeFashionMnist(Path.Combine(data, "fashion-mnist"), trainPerClass: 20, testPerClass: 2);
+        string outFolder = temp.CreateDirectory("out");
+        using var process = CliProcess.Start(temp.Path, "pretrain", "--data", data, "--task", "fashion-split", "--epochs", "1000",
+            "--batch-size", "10", "--threads", "1", "--out", Path.Combine(outFolder, Target));
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = new System.Text.StringBuilder();
+        // Wait for the first progress line: training has started.
+        for (string? line; (line = process.StandardOutput.ReadLine()) is not null;)
+        {
+            stdout.AppendLine(line);
+            if (line.StartsWith("pretrain", StringComparison.Ordinal)) break;
+        }
+        using (var kill = Process.Start(new ProcessStartInfo("kill", $"-INT {process.Id}") { UseShellExecute = false })!) kill.WaitForExit();
+        stdout.Append(process.StandardOutput.ReadToEnd());
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the CLI did not stop after SIGINT");
+        string errors = await stderr;
+        output.WriteLine($"{stdout}\n--- stderr\n{errors}");
+        Assert.Equal(130, process.ExitCode);
+        Assert.Contains("Interrupted", errors);
+        Assert.DoesNotContain("   at ", errors);
+        Assert.Empty(Directory.GetFiles(outFolder));
+    }
+
     private void KillAndRerun(int kills, int seed)
     {
         string data = temp.Combine("data");

@@ -42,6 +42,23 @@ public sealed partial class ReproducibilityTests(ITestOutputHelper output) : IDi
     [Fact]
     public void SameSeedGivesBitwiseIdenticalPretrainingAndFineTuning()
     {
+        // One thread, as the CLI's --threads 1: reproducibility holds for a fixed thread count (any), and one thread
+        // keeps this test fast on a loaded machine.
+        int threads = torch.get_num_threads();
+        torch.set_num_threads(1);
+        try
+        {
+            PretrainAndFineTuneTwice();
+        }
+        finally
+        {
+            torch.set_num_threads(threads);
+        }
+    }
+
+    private void PretrainAndFineTuneTwice()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var task = Task();
         var pretrain = new PretrainOptions { Sgd = new SgdOptions { Steps = 4, BatchSize = 32, LearningRate = 0.05, Seed = 11 } };
         string first = temp.Combine("a", "source.ckpt"), second = temp.Combine("b", "source.ckpt");
@@ -50,13 +67,14 @@ public sealed partial class ReproducibilityTests(ITestOutputHelper output) : IDi
         // Weights, BatchNorm statistics and recorded metrics: the whole file, byte for byte.
         Assert.Equal(File.ReadAllBytes(first), File.ReadAllBytes(second));
         Assert.Equal(a.SourceTest, b.SourceTest);
+        output.WriteLine($"pretraining twice: {clock.Elapsed.TotalSeconds:F1} s");
 
         var finetune = new FineTuneOptions { Checkpoint = first, Sgd = new SgdOptions { Steps = 4, BatchSize = 10, LearningRate = 0.01 } };
         var r1 = FineTuning.Run(task, n: 10, seed: 3, finetune);
         var r2 = FineTuning.Run(task, n: 10, seed: 3, finetune);
         Assert.Equal(r1.Validation, r2.Validation);
         Assert.Equal(r1.Test, r2.Test);
-        output.WriteLine($"validation {r1.Validation}, test {r1.Test}");
+        output.WriteLine($"validation {r1.Validation}, test {r1.Test}; {clock.Elapsed.TotalSeconds:F1} s");
 
         // The fine-tuned weights themselves, through the same steps as FineTuning.Run.
         using var m1 = FineTuned(task, first, finetune.Sgd, seed: 3);
@@ -64,6 +82,7 @@ public sealed partial class ReproducibilityTests(ITestOutputHelper output) : IDi
         using var m3 = FineTuned(task, first, finetune.Sgd, seed: 4);
         Assert.True(SameState(m1, m2));
         Assert.False(SameState(m1, m3), "a different seed should give different weights");
+        output.WriteLine($"total {clock.Elapsed.TotalSeconds:F1} s");
     }
 
     private static Classifier FineTuned(TransferTask task, string checkpoint, SgdOptions sgd, int seed)
