@@ -6,7 +6,6 @@ using PriorTransfer.Models;
 using PriorTransfer.Parameters;
 using PriorTransfer.Serialization;
 using PriorTransfer.Training;
-using PriorTransfer.Tuning;
 using TorchSharp;
 
 namespace PriorTransfer.Cli;
@@ -103,7 +102,7 @@ internal static partial class CommandRunner
     // own failures (disk full, permissions) that a user fixes without a stack trace.
     private static bool IsUserError(Exception e) => e is ArgumentException or IOException or CheckpointException
         or PriorFileException or LayoutMismatchException or TrainingDivergedException or UnauthorizedAccessException
-        or TaskHasNoSourceException or GridSearchDivergedException;
+        or TaskHasNoSourceException;
 
     [GeneratedRegex(@"\s*\r?\n\s*")]
     private static partial Regex Whitespace();

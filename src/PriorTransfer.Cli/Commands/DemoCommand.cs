@@ -21,9 +21,12 @@ internal static class DemoCommand
         {
             using var task = TaskCatalog.Create(TaskCatalog.DefaultTaskName, new DataLocator(r.GetValue(data)));
             var demo = new Demo(new DemoOptions { OutputFolder = r.GetValue(output)! });
-            var result = demo.Run(task, new ConsoleProgress(), message => AnsiConsole.MarkupLine($"[bold]{Markup.Escape(message)}[/]"), ct);
+            var result = demo.Run(task, new ConsoleProgress(), message => AnsiConsole.MarkupLine($"[bold]{Markup.Escape(message)}[/]"),
+                ResultTables.WriteGridPoint, ct);
             ResultTables.Write(result.Downstream);
-            Console.WriteLine($"Source pre-training: test accuracy {result.Pretrain.SourceTest.Accuracy:F4} at {result.Pretrain.ImagesPerSecond:F0} images/s; total {result.Elapsed:mm\\:ss}.");
+            Console.WriteLine($"Source pre-training: test accuracy {result.Pretrain.SourceTest.Accuracy:F4} at {result.Pretrain.ImagesPerSecond:F0} images/s.");
+            Console.WriteLine($"Prior: P = {result.Prior.Summary.Dimension:N0}, rank {result.Prior.Summary.Rank} (numerical {result.Prior.Summary.Spectrum.NumericalRank}); SWA mean source accuracy {result.Prior.SwaSourceTest.Accuracy:F4}.");
+            Console.WriteLine($"Total time {result.Elapsed:mm\\:ss}.");
             Console.WriteLine($"Files: {Path.GetFullPath(r.GetValue(output)!)}");
             return CommandRunner.Ok;
         }));

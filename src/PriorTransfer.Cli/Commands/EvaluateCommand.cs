@@ -1,3 +1,4 @@
+using PriorTransfer.Metrics;
 using System.CommandLine;
 using PriorTransfer.Data;
 using PriorTransfer.Models;
@@ -28,7 +29,7 @@ internal static class EvaluateCommand
                     $"the checkpoint is a {model.Spec}, but the {r.GetValue(split)} test set of {transferTask.Name} has {test.Channels}-channel images of {test.ClassCount} classes.");
             var result = Evaluator.Evaluate(model, test);
             var table = new Table().AddColumns("test set", "images", "accuracy", "NLL");
-            table.AddRow($"{transferTask.Name} {r.GetValue(split)}", result.Count.ToString("N0"), $"{result.Accuracy:F4}", $"{result.Nll:F4}");
+            table.AddRow($"{transferTask.Name} {r.GetValue(split)}", result.Count.ToString("N0"), $"{result.Accuracy:F4}", $"{result.NegativeLogLikelihood:F4}");
             AnsiConsole.Write(table);
             return CommandRunner.Ok;
         }));

@@ -1,11 +1,10 @@
 using System.CommandLine;
 using PriorTransfer.Data;
-using PriorTransfer.Training;
 using PriorTransfer.Workflows;
 
 namespace PriorTransfer.Cli.Commands;
 
-/// <summary><c>priortransfer finetune</c>: train on n downstream images and report test accuracy and NLL.</summary>
+/// <summary><c>priortransfer finetune</c>: one downstream method on n images, tuned on the validation holdout, tested.</summary>
 internal static class FinetuneCommand
 {
     public static Command Create()
@@ -16,34 +15,41 @@ internal static class FinetuneCommand
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var n = new Option<int>("--n") { Description = "Downstream training images (balanced over classes).", DefaultValueFactory = _ => 100 };
-        var method = new Option<string>("--method") { Description = "Downstream method: finetune.", DefaultValueFactory = _ => "finetune" };
-        method.AcceptOnlyFromAmong("finetune");
+        var method = new Option<string>("--method") { Description = $"Downstream method: {DownstreamMethods.Ids}.", DefaultValueFactory = _ => "finetune", HelpName = "id" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Pre-trained checkpoint (from `pretrain`).", HelpName = "file" };
-        var scratch = new Option<bool>("--from-scratch") { Description = "Start from random weights instead of a checkpoint." };
-        var steps = new Option<int>("--steps") { Description = "SGD steps.", DefaultValueFactory = _ => 300 };
+        var prior = new Option<string?>("--prior") { Description = "Learned prior file (from `learn-prior`), for methods with a learned prior.", HelpName = "file" };
+        var scratch = new Option<bool>("--from-scratch") { Description = "Start from random weights (same as --method from-scratch)." };
+        var tune = new Option<string>("--tune") { Description = "Tuning on the validation holdout: none (use --lr/--lambda/...), quick (3 configurations), full (6).", DefaultValueFactory = _ => "none" };
+        tune.AcceptOnlyFromAmong("none", "quick", "full");
+        var lr = new Option<double>("--lr") { Description = "Learning rate (without --tune).", DefaultValueFactory = _ => 0.01 };
+        var wd = new Option<double>("--weight-decay") { Description = "L2 weight decay for methods without a prior (without --tune).", DefaultValueFactory = _ => 5e-4 };
+        var lambda = new Option<double>("--lambda") { Description = "Prior scale λ (covariance λΣ), or the zero-mean prior's variance (without --tune).", DefaultValueFactory = _ => 1e6 };
+        var headVariance = new Option<double>("--head-variance") { Description = "Variance of the head's zero-mean isotropic prior.", DefaultValueFactory = _ => 1.0 };
+        var temperature = new Option<double>("--temperature") { Description = "Posterior temperature T of the samplers (without --tune).", DefaultValueFactory = _ => 1e-3 };
+        var steps = new Option<int>("--steps") { Description = "SGD/MAP steps per fit.", DefaultValueFactory = _ => new DownstreamBudget().Steps };
+        var samplerSteps = new Option<int>("--sampler-steps") { Description = "Steps of a cyclical sampler run (10 cycles, one BMA sample each).", DefaultValueFactory = _ => new DownstreamBudget().SamplerSteps };
         var batch = new Option<int>("--batch-size") { Description = "Minibatch size (capped at n).", DefaultValueFactory = _ => 64 };
-        var lr = new Option<double>("--lr") { Description = "Initial learning rate (cosine-annealed).", DefaultValueFactory = _ => 0.01 };
-        var wd = new Option<double>("--weight-decay") { Description = "L2 weight decay.", DefaultValueFactory = _ => 5e-4 };
-        var command = new Command("finetune", "Fine-tune on n downstream images (new head) and report test accuracy and NLL.")
+        var command = new Command("finetune", "Train one downstream method on n images (optionally tuned on the 500-image validation holdout) and report test accuracy, NLL, ECE and Brier score.")
         {
-            data, task, n, seed, method, checkpoint, scratch, arch, steps, batch, lr, wd, threads,
+            data, task, n, seed, method, checkpoint, prior, scratch, arch, tune, lr, wd, lambda, headVariance, temperature, steps, samplerSteps, batch, threads,
         };
         command.SetAction(r => CommandRunner.Run(r.GetValue(threads), ct =>
         {
-            string? ckpt = r.GetValue(checkpoint);
-            bool fromScratch = r.GetValue(scratch);
-            if (ckpt is null && !fromScratch)
-                throw new ArgumentException("give a pre-trained --checkpoint (from `priortransfer pretrain`) or --from-scratch.");
-            if (ckpt is not null && fromScratch)
+            var chosen = DownstreamMethods.Get(r.GetValue(scratch) ? DownstreamMethods.FromScratch.Id : r.GetValue(method)!);
+            if (r.GetValue(scratch) && r.GetValue(checkpoint) is not null)
                 throw new ArgumentException("--checkpoint and --from-scratch exclude each other.");
             using var transferTask = TaskCatalog.Create(r.GetValue(task)!, new DataLocator(r.GetValue(data)));
-            var options = new FineTuneOptions
+            using var setup = new DownstreamSetup(transferTask, r.GetValue(checkpoint), r.GetValue(prior), r.GetValue(arch)!);
+            var grid = r.GetValue(tune) switch
             {
-                Checkpoint = ckpt,
-                Architecture = r.GetValue(arch)!,
-                Sgd = new SgdOptions { Steps = r.GetValue(steps), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr), WeightDecay = r.GetValue(wd) },
+                "quick" => TuningGrids.For(chosen, TuningBudget.Quick),
+                "full" => TuningGrids.For(chosen, TuningBudget.Full),
+                _ => [new DownstreamHyperparameters(r.GetValue(lr), r.GetValue(wd),
+                    chosen.Prior == BackbonePrior.None ? null : r.GetValue(lambda), r.GetValue(headVariance),
+                    chosen.IsBayesian ? r.GetValue(temperature) : null)],
             };
-            var result = FineTuning.Run(transferTask, r.GetValue(n), r.GetValue(seed), options, new ConsoleProgress(), ct);
+            var budget = new DownstreamBudget { Steps = r.GetValue(steps), SamplerSteps = r.GetValue(samplerSteps), BatchSize = r.GetValue(batch) };
+            var result = DownstreamRun.Run(setup, chosen, r.GetValue(n), r.GetValue(seed), budget, grid, new ConsoleProgress(), ResultTables.WriteGridPoint, ct);
             ResultTables.Write([result]);
             return CommandRunner.Ok;
         }));

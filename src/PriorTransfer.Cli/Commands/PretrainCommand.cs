@@ -1,3 +1,4 @@
+using PriorTransfer.Metrics;
 using System.CommandLine;
 using PriorTransfer.Data;
 using PriorTransfer.Training;
@@ -42,7 +43,7 @@ internal static class PretrainCommand
             var result = SourcePretraining.Run(transferTask, options, path, new ConsoleProgress(), ct);
             var table = new Table().AddColumns("figure", "value");
             table.AddRow("source test accuracy", $"{result.SourceTest.Accuracy:F4}");
-            table.AddRow("source test NLL", $"{result.SourceTest.Nll:F4}");
+            table.AddRow("source test NLL", $"{result.SourceTest.NegativeLogLikelihood:F4}");
             table.AddRow("training throughput", $"{result.ImagesPerSecond:F0} images/s");
             table.AddRow("training time", $"{result.Elapsed:hh\\:mm\\:ss}");
             table.AddRow("checkpoint", Markup.Escape(result.CheckpointPath));

@@ -30,7 +30,7 @@ public sealed class SamplerDivergedException : TrainingDivergedException
     /// <param name="detail">What is wrong, e.g. "parameter 'w' holds NaN or infinite values".</param>
     /// <param name="context">When the checks ran, e.g. "checked every 100 steps; the check at step 200 passed".</param>
     public SamplerDivergedException(string sampler, int step, SamplerFailure failure, double gradientNorm, string detail, string? context = null)
-        : base(sampler, step, $"{sampler}: {detail} at step {step}{(string.IsNullOrEmpty(context) ? "" : $" ({context})")}; the chain diverged. Lower the learning rate or the temperature T, " +
+        : base(sampler, step, double.NaN, $"{sampler}: {detail} at step {step}{(string.IsNullOrEmpty(context) ? "" : $" ({context})")}; the chain diverged. Lower the learning rate or the temperature T, " +
             "raise the prior scale λ, or clip the gradient norm (GradientClipNorm).")
     {
         Failure = failure;

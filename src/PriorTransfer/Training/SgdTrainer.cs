@@ -11,9 +11,11 @@ namespace PriorTransfer.Training;
 public delegate Tensor BatchLoss(Module<Tensor, Tensor> model, Tensor images, Tensor labels);
 
 /// <summary>
-/// Minibatch SGD with (Nesterov) momentum, decoupled-from-nothing L2 weight decay and cosine annealing: the
-/// optimiser of source pre-training and of standard fine-tuning. Shuffling and augmentation draw from a
-/// generator seeded by <see cref="SgdOptions.Seed"/>, never from torch's global RNG.
+/// The minibatch loop of every training run: SGD with (Nesterov) momentum, L2 weight decay and cosine annealing by
+/// default (source pre-training, fine-tuning, SWAG, MAP), or another optimiser with its own learning-rate schedule
+/// and per-step hooks (the SG-MCMC samplers). Shuffling and augmentation draw from a generator seeded by
+/// <see cref="SgdOptions.Seed"/>, never from torch's global RNG. The loss is checked for NaN/Inf at every progress
+/// report and every <see cref="DivergenceCheckInterval"/> steps.
 /// </summary>
 public static class SgdTrainer
 {
@@ -42,6 +44,8 @@ public static class SgdTrainer
         Action<int>? afterStep = null,
         Action<Module<Tensor, Tensor>>? afterBackward = null,
         Func<int, double>? learningRate = null,
+        Func<Module<Tensor, Tensor>, OptimizerHelper>? optimizer = null,
+        Action<int>? beforeStep = null,
         CancellationToken cancellationToken = default)
     {
         options.Validate();
@@ -53,7 +57,7 @@ public static class SgdTrainer
         learningRate ??= new CosineSchedule(options.LearningRate, totalSteps, options.FinalLearningRateFraction).At;
 
         using var generator = new Generator((ulong)options.Seed);
-        using var optimizer = optim.SGD(model.parameters(), options.LearningRate, options.Momentum,
+        using var stepper = optimizer?.Invoke(model) ?? optim.SGD(model.parameters(), options.LearningRate, options.Momentum,
             weight_decay: options.WeightDecay, nesterov: options.Nesterov && options.Momentum > 0);
         model.train();
 
@@ -68,13 +72,14 @@ public static class SgdTrainer
             {
                 if (step >= totalSteps) break;
                 cancellationToken.ThrowIfCancellationRequested();
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = learningRate(step);
+                foreach (var group in stepper.ParamGroups) group.LearningRate = learningRate(step);
+                beforeStep?.Invoke(step);
                 using var scope = NewDisposeScope();
-                optimizer.zero_grad();
+                stepper.zero_grad();
                 var value = loss(model, batch.Images, batch.Labels);
                 value.backward();
                 afterBackward?.Invoke(model);
-                optimizer.step();
+                stepper.step();
                 afterStep?.Invoke(step);
 
                 bool last = step == totalSteps - 1;

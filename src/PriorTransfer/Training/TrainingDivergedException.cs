@@ -4,19 +4,19 @@ namespace PriorTransfer.Training;
 public class TrainingDivergedException : Exception
 {
     public TrainingDivergedException(string stage, int step, double loss)
-        : this(stage, step, $"{stage}: the loss became {loss} at step {step}; the run diverged. Lower the learning rate, or (for a learned prior) raise the prior scale λ.")
+        : this(stage, step, loss,
+            $"{stage}: the loss became {loss} at step {step}; the run diverged. Lower the learning rate, or (for a learned prior) raise the prior scale λ.")
     {
     }
 
-    /// <summary>For derived exceptions with their own message (which must name the stage and the step).</summary>
-    protected TrainingDivergedException(string stage, int step, string message) : base(message)
+    public TrainingDivergedException(string stage, int step, double loss, string message) : base(message)
     {
         Stage = stage;
         Step = step;
+        Loss = loss;
     }
 
     public string Stage { get; }
-
-    /// <summary>The 1-based optimiser step at which the divergence was detected.</summary>
     public int Step { get; }
+    public double Loss { get; }
 }

@@ -1,3 +1,4 @@
+using PriorTransfer.Metrics;
 using System.Diagnostics;
 using System.Globalization;
 using PriorTransfer.Data;
@@ -16,7 +17,7 @@ public sealed record PretrainOptions
 }
 
 /// <summary>What pre-training produced.</summary>
-public sealed record PretrainResult(string CheckpointPath, ModelSpec Spec, EvaluationResult SourceTest, double ImagesPerSecond, TimeSpan Elapsed);
+public sealed record PretrainResult(string CheckpointPath, ModelSpec Spec, MetricSummary SourceTest, double ImagesPerSecond, TimeSpan Elapsed);
 
 /// <summary>Step 0 of the method: a network pre-trained with cross-entropy on the source task, saved as a checkpoint.</summary>
 public static class SourcePretraining

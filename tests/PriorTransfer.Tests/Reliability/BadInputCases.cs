@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using PriorTransfer.Data;
 using PriorTransfer.IO;
+using PriorTransfer.Metrics;
 using PriorTransfer.Models;
 using PriorTransfer.Parameters;
 using PriorTransfer.Priors;
@@ -349,11 +350,8 @@ public static class BadInputCases
             g.Rescale(double.NaN).Dispose();
         }, "covariance scale λ");
 
-        yield return Case<ArgumentOutOfRangeException>("options/n-not-divisible-into-classes", w =>
-        {
-            using var task = TaskCatalog.Create(TaskCatalog.FashionSplit, w.FakeFashion());
-            FineTuning.Run(task, n: 12, seed: 0, new FineTuneOptions());
-        }, "n = 12", "multiple of the 5 classes");
+        yield return Case<ArgumentOutOfRangeException>("options/n-not-divisible-into-classes",
+            w => Downstream(w, n: 12), "n = 12", "multiple of the 5 classes");
         yield return Case<ArgumentOutOfRangeException>("options/n-zero", w =>
         {
             using var task = TaskCatalog.Create(TaskCatalog.FashionSplit, w.FakeFashion());
@@ -364,25 +362,58 @@ public static class BadInputCases
             using var pool = SubsetsTests.SetWithCounts(120, 120);
             Subsets.TrainingIndices(pool, "pool", 1000, 0, validationSize: 40);
         }, "n = 1000", "largest possible n is 200");
-        yield return Case<ArgumentException>("options/pool-smaller-than-validation-holdout", w =>
+        yield return Case<ArgumentException>("options/pool-smaller-than-validation-holdout",
+            w => Downstream(w, n: 10), "too small for a 500-image validation holdout");
+        yield return Case<ArgumentOutOfRangeException>("options/downstream-negative-seed",
+            w => Downstream(w, n: 10, seed: -1), "seed must be ≥ 0; got -1");
+        yield return Case<ArgumentOutOfRangeException>("options/downstream-lr-nan",
+            w => Downstream(w, n: 10, hyper: new DownstreamHyperparameters(double.NaN)), "learning rate must be positive and finite; got NaN");
+        yield return Case<ArgumentOutOfRangeException>("options/downstream-lambda-zero",
+            w => Downstream(w, n: 10, hyper: new DownstreamHyperparameters(0.01, Lambda: 0)), "prior scale λ must be a positive finite number; got 0");
+        yield return Case<ArgumentOutOfRangeException>("options/downstream-lambda-nan",
+            w => Downstream(w, n: 10, hyper: new DownstreamHyperparameters(0.01, Lambda: double.NaN)), "prior scale λ", "got NaN");
+        yield return Case<ArgumentOutOfRangeException>("options/downstream-temperature-negative",
+            w => Downstream(w, n: 10, hyper: new DownstreamHyperparameters(0.01, Lambda: 1e6, Temperature: -1)), "temperature T must be finite and ≥ 0");
+        yield return Case<ArgumentOutOfRangeException>("options/downstream-batch-zero",
+            w => Downstream(w, n: 10, budget: new DownstreamBudget { BatchSize = 0 }), "batch size must be at least 1; got 0");
+        yield return Case<ArgumentException>("options/unknown-method", _ => DownstreamMethods.Get("bayes-everything"),
+            "unknown method 'bayes-everything'", "map-learned", "finetune");
+        yield return Case<ArgumentOutOfRangeException>("options/learn-prior-rank-zero",
+            _ => new PriorLearningOptions { Rank = 0 }.Validate(), "rank K must be at least 1; got 0");
+        yield return Case<ArgumentOutOfRangeException>("options/learn-prior-lr-negative",
+            _ => new PriorLearningOptions { LearningRate = -1 }.Validate(), "learning rate must be positive and finite; got -1");
+        yield return Case<ArgumentOutOfRangeException>("options/learn-prior-negative-seed",
+            _ => new PriorLearningOptions { Seed = -2 }.Validate(), "seed must be ≥ 0; got -2");
+        yield return Case<CheckpointException>("options/learned-prior-method-given-a-prior-as-checkpoint", w =>
         {
             using var task = TaskCatalog.Create(TaskCatalog.FashionSplit, w.FakeFashion());
-            FineTuning.Run(task, n: 10, seed: 0, new FineTuneOptions());
-        }, "too small for a 500-image validation holdout");
-        yield return Case<ArgumentOutOfRangeException>("options/finetune-negative-seed", w =>
-        {
-            using var task = TaskCatalog.Create(TaskCatalog.FashionSplit, w.FakeFashion());
-            FineTuning.Run(task, n: 10, seed: -1, new FineTuneOptions());
-        }, "seed must be ≥ 0; got -1");
+            new DownstreamSetup(task, w.ValidPrior, priorPath: null).Dispose();
+        }, "resnet8.prior.safetensors", "not a checkpoint");
         yield return Case<ArgumentException>("options/unknown-architecture",
             _ => ModelFactory.Create(Workspace.Resnet8 with { Architecture = "resnet9" }, 0).Dispose(), "unknown architecture 'resnet9'", "resnet8, resnet20");
         yield return Case<ArgumentException>("options/resnet18-on-grayscale",
             _ => ModelFactory.Create(Workspace.Resnet8 with { Architecture = "resnet18" }, 0).Dispose(), "expects 3-channel images", "resnet8 or resnet20");
         yield return Case<ArgumentException>("options/empty-tuning-grid",
-            _ => GridSearch.Run(Array.Empty<double>(), _ => new EvaluationResult(1, 0, 1)), "tuning grid is empty");
-        yield return Case<GridSearchDivergedException>("options/every-grid-point-diverged",
-            _ => GridSearch.Run(new[] { 1.0, 10.0 }, _ => throw new TrainingDivergedException("map", 3, double.NaN)),
+            _ => GridSearch.Run(Array.Empty<double>(), _ => new NoFit(), _ => new MetricSummary(1, 1, 0, 0, 0)), "tuning grid is empty");
+        yield return Case<TrainingDivergedException>("options/every-grid-point-diverged",
+            _ => GridSearch.Run(new[] { 1.0, 10.0 }, NoFit (_) => throw new TrainingDivergedException("map", 3, double.NaN), _ => new MetricSummary(1, 1, 0, 0, 0)),
             "every one of the 2 tuning grid points diverged", "larger prior scale λ");
+    }
+
+    private sealed class NoFit : IDisposable
+    {
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>One downstream run (fine-tuning from scratch unless told) on a small fake Fashion-MNIST.</summary>
+    private static void Downstream(Workspace w, int n, int seed = 0, DownstreamHyperparameters? hyper = null, DownstreamBudget? budget = null)
+    {
+        using var task = TaskCatalog.Create(TaskCatalog.FashionSplit, w.FakeFashion());
+        using var setup = new DownstreamSetup(task, pretrainedCheckpoint: null, priorPath: null);
+        DownstreamRun.Run(setup, DownstreamMethods.FromScratch, n, seed, budget ?? new DownstreamBudget { Steps = 2 },
+            [hyper ?? new DownstreamHyperparameters(0.01)]);
     }
 
     // ---- output paths (tests run as root, so permissions cannot be relied on: a path under a regular file) ----

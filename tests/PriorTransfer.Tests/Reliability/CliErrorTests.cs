@@ -22,7 +22,7 @@ public sealed partial class CliErrorTests(Workspace workspace, ITestOutputHelper
         { "n-not-divisible", "finetune --from-scratch --n 7 --data {data}", "n = 7|multiple of the 5 classes" },
         { "unknown-option", "finetune --from-scratch --bogus", "Unrecognized command or argument '--bogus'|priortransfer finetune --help" },
         { "bad-option-value", "finetune --from-scratch --n many", "Cannot parse argument 'many' for option '--n'" },
-        { "unknown-method", "finetune --from-scratch --method nope", "'nope' not recognized|finetune" },
+        { "unknown-method", "finetune --method nope --data {data}", "unknown method 'nope'|map-learned" },
         { "unknown-command", "learn-everything", "Unrecognized command or argument 'learn-everything'|priortransfer --help" },
         { "negative-seed", "finetune --from-scratch --seed -1 --data {data}", "seed must be ≥ 0; got -1" },
         { "nan-learning-rate", "finetune --from-scratch --lr NaN --data {data}", "learning rate must be positive and finite; got NaN" },

@@ -69,17 +69,21 @@ public sealed partial class ReproducibilityTests(ITestOutputHelper output) : IDi
         Assert.Equal(a.SourceTest, b.SourceTest);
         output.WriteLine($"pretraining twice: {clock.Elapsed.TotalSeconds:F1} s");
 
-        var finetune = new FineTuneOptions { Checkpoint = first, Sgd = new SgdOptions { Steps = 4, BatchSize = 10, LearningRate = 0.01 } };
-        var r1 = FineTuning.Run(task, n: 10, seed: 3, finetune);
-        var r2 = FineTuning.Run(task, n: 10, seed: 3, finetune);
+        using var setup = new DownstreamSetup(task, first, priorPath: null);
+        var budget = new DownstreamBudget { Steps = 4, BatchSize = 10 };
+        DownstreamHyperparameters[] grid = [new(0.01, WeightDecay: 5e-4)];
+        var r1 = DownstreamRun.Run(setup, DownstreamMethods.Finetune, n: 10, seed: 3, budget, grid);
+        var r2 = DownstreamRun.Run(setup, DownstreamMethods.Finetune, n: 10, seed: 3, budget, grid);
         Assert.Equal(r1.Validation, r2.Validation);
         Assert.Equal(r1.Test, r2.Test);
+        Assert.Equal(r1.TestReliability, r2.TestReliability);
         output.WriteLine($"validation {r1.Validation}, test {r1.Test}; {clock.Elapsed.TotalSeconds:F1} s");
 
-        // The fine-tuned weights themselves, through the same steps as FineTuning.Run.
-        using var m1 = FineTuned(task, first, finetune.Sgd, seed: 3);
-        using var m2 = FineTuned(task, first, finetune.Sgd, seed: 3);
-        using var m3 = FineTuned(task, first, finetune.Sgd, seed: 4);
+        // The fine-tuned weights themselves (and BatchNorm statistics), through the same steps as DownstreamTrainer.
+        var sgd = new SgdOptions { Steps = budget.Steps, BatchSize = budget.BatchSize, LearningRate = 0.01, WeightDecay = 5e-4 };
+        using var m1 = FineTuned(task, first, sgd, seed: 3);
+        using var m2 = FineTuned(task, first, sgd, seed: 3);
+        using var m3 = FineTuned(task, first, sgd, seed: 4);
         Assert.True(SameState(m1, m2));
         Assert.False(SameState(m1, m3), "a different seed should give different weights");
         output.WriteLine($"total {clock.Elapsed.TotalSeconds:F1} s");
@@ -88,7 +92,7 @@ public sealed partial class ReproducibilityTests(ITestOutputHelper output) : IDi
     private static Classifier FineTuned(TransferTask task, string checkpoint, SgdOptions sgd, int seed)
     {
         using var train = Subsets.Training(task, 10, seed);
-        var model = FineTuning.CreateDownstreamModel(task, checkpoint, "resnet8", seed);
+        var model = DownstreamSetup.CreateDownstreamModel(task, checkpoint, "resnet8", seed);
         SgdTrainer.Train(model, train, sgd with { Seed = seed }, augmentation: new Augmentation(task.DefaultAugmentation));
         return model;
     }
@@ -118,7 +122,7 @@ public sealed partial class ReproducibilityTests(ITestOutputHelper output) : IDi
 
     /// <summary>The results table's rows without the last (time) column.</summary>
     private static List<string> Metrics(string stdout) =>
-        stdout.Split('\n').Where(l => l.Contains("from-scratch", StringComparison.Ordinal))
+        stdout.Split('\n').Where(l => l.Contains("from-scratch", StringComparison.Ordinal) || l.StartsWith("  tuning", StringComparison.Ordinal))
             .Select(l => TimeColumn().Replace(l, "")).ToList();
 
     [GeneratedRegex(@"\d+ s\s*│\s*$")]

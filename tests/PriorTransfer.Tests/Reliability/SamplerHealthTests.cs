@@ -1,3 +1,4 @@
+using PriorTransfer.Metrics;
 using PriorTransfer.Sampling;
 using PriorTransfer.Tests.TestSupport;
 using PriorTransfer.Training;
@@ -190,9 +191,10 @@ public class SamplerHealthTests
     [Fact]
     public void ATuningGridRecordsADivergedChainAsAResult()
     {
-        var result = GridSearch.Run(new[] { 1.0, 1e6 }, lambda => lambda < 10
-            ? throw new SamplerDivergedException("SGLD", 300, SamplerFailure.NonFiniteParameters, double.NaN, "parameter 'w' holds NaN or infinite values")
-            : new EvaluationResult(0.8, 0.5, 100));
+        using var result = GridSearch.Run(new[] { 1.0, 1e6 }, lambda => lambda < 10
+                ? throw new SamplerDivergedException("SGLD", 300, SamplerFailure.NonFiniteParameters, double.NaN, "parameter 'w' holds NaN or infinite values")
+                : new Pair(),
+            _ => new MetricSummary(100, 0.8, 0.5, 0.05, 0.3));
         Assert.True(result.Points[0].Diverged);
         Assert.Contains("SGLD: parameter 'w' holds NaN or infinite values at step 300", result.Points[0].Failure);
         Assert.Equal(1e6, result.Best.Config);

@@ -1,3 +1,4 @@
+using PriorTransfer.Metrics;
 using PriorTransfer.Data;
 using PriorTransfer.Models;
 using PriorTransfer.Training;
@@ -33,7 +34,7 @@ public class SgdTrainerTests
             progress: new SynchronousProgress<TrainingProgress>(reports.Add));
         var result = Evaluator.Evaluate(model, test);
         Assert.True(result.Accuracy > 0.95, $"accuracy {result.Accuracy}");
-        Assert.True(result.Nll < 0.5, $"nll {result.Nll}");
+        Assert.True(result.NegativeLogLikelihood < 0.5, $"nll {result.NegativeLogLikelihood}");
         Assert.Equal(24, reports[^1].Step);
         Assert.Equal(24, reports[^1].TotalSteps);
     }

@@ -1,3 +1,4 @@
+using PriorTransfer.Metrics;
 using PriorTransfer.Training;
 using PriorTransfer.Tuning;
 
@@ -5,16 +6,32 @@ namespace PriorTransfer.Tests.Tuning;
 
 public class GridSearchTests
 {
-    [Fact]
-    public void ChoosesLowestNllAndRecordsDivergedPoints()
+    private sealed class Fit(double value) : IDisposable
     {
-        var result = GridSearch.Run([1.0, 10.0, 100.0], lambda => lambda switch
-        {
-            1.0 => throw new TrainingDivergedException("map", 3, double.NaN),
-            10.0 => new EvaluationResult(0.80, 0.60, 500),
-            _ => new EvaluationResult(0.82, 0.70, 500),
-        });
+        public double Value { get; } = value;
+        public bool Disposed { get; private set; }
+        public void Dispose() => Disposed = true;
+    }
+
+    private static MetricSummary Summary(double accuracy, double nll) => new(500, accuracy, nll, 0, 0);
+
+    [Fact]
+    public void ChoosesLowestNllKeepsOnlyItsFitAndRecordsDivergedPoints()
+    {
+        var fits = new List<Fit>();
+        using var result = GridSearch.Run([1.0, 10.0, 100.0],
+            lambda =>
+            {
+                if (lambda == 1.0) throw new TrainingDivergedException("map", 3, double.NaN);
+                var f = new Fit(lambda);
+                fits.Add(f);
+                return f;
+            },
+            f => f.Value == 10.0 ? Summary(0.80, 0.60) : Summary(0.82, 0.70));
         Assert.Equal(10.0, result.Best.Config);
+        Assert.Same(fits[0], result.BestFit);
+        Assert.False(fits[0].Disposed);
+        Assert.True(fits[1].Disposed);
         Assert.True(result.Points[0].Diverged);
         Assert.Contains("step 3", result.Points[0].Failure);
         Assert.Equal(3, result.Points.Count);
@@ -23,11 +40,11 @@ public class GridSearchTests
     [Fact]
     public void AccuracyCriterionBreaksTiesByNll()
     {
-        var result = GridSearch.Run([1, 2, 3], i => i switch
+        using var result = GridSearch.Run([1, 2, 3], i => new Fit(i), f => f.Value switch
         {
-            1 => new EvaluationResult(0.9, 0.5, 10),
-            2 => new EvaluationResult(0.9, 0.4, 10),
-            _ => new EvaluationResult(0.8, 0.1, 10),
+            1 => Summary(0.9, 0.5),
+            2 => Summary(0.9, 0.4),
+            _ => Summary(0.8, 0.1),
         }, SelectionCriterion.Accuracy);
         Assert.Equal(2, result.Best.Config);
     }
@@ -35,8 +52,8 @@ public class GridSearchTests
     [Fact]
     public void AllDivergedIsAClearError()
     {
-        var e = Assert.Throws<GridSearchDivergedException>(() =>
-            GridSearch.Run([1.0, 2.0], _ => new EvaluationResult(0.2, double.NaN, 10)));
+        var e = Assert.Throws<TrainingDivergedException>(() =>
+            GridSearch.Run([1.0, 2.0], v => new Fit(v), _ => Summary(0.2, double.NaN)));
         Assert.Contains("every one of the 2", e.Message);
     }
 

@@ -1,0 +1,52 @@
+using PriorTransfer.Models;
+using PriorTransfer.Prediction;
+using PriorTransfer.Sampling;
+using static TorchSharp.torch;
+
+namespace PriorTransfer.Workflows;
+
+/// <summary>
+/// A fitted downstream predictor: one model (SGD, MAP), one model with the samples of a cyclical run (BMA over the
+/// samples, each with its own BatchNorm statistics), or several models (deep ensemble). Owns what it holds.
+/// </summary>
+public sealed class DownstreamFit : IDisposable
+{
+    private readonly Classifier model;
+    private readonly SampleStore? samples;
+    private readonly IReadOnlyList<Classifier> members;
+
+    public DownstreamFit(Classifier model, SampleStore? samples = null)
+    {
+        this.model = model;
+        this.samples = samples;
+        members = [model];
+    }
+
+    public DownstreamFit(IReadOnlyList<Classifier> ensemble)
+    {
+        if (ensemble.Count == 0) throw new ArgumentException("an ensemble needs at least one member.", nameof(ensemble));
+        model = ensemble[0];
+        members = ensemble;
+    }
+
+    /// <summary>Number of models averaged: BMA samples or ensemble members (1 for a point estimate).</summary>
+    public int Size => samples?.Count ?? members.Count;
+
+    /// <summary>Predictive probabilities [N, C]: the average of the members' softmax probabilities.</summary>
+    public Tensor Predict(Tensor images)
+    {
+        if (samples is not null) return BmaPredictor.Predict(model, samples, images);
+        return members.Count == 1 ? BmaPredictor.Predict(model, images) : BmaPredictor.Predict(members.ToArray<nn.Module<Tensor, Tensor>>(), images);
+    }
+
+    /// <summary>Each member's probabilities [S, N, C] (for the samplers' health check: each sample alone should be a good model).</summary>
+    public Tensor PredictEach(Tensor images) => samples is not null
+        ? BmaPredictor.PredictEach(model, samples, images)
+        : BmaPredictor.PredictEach(members.ToArray<nn.Module<Tensor, Tensor>>(), images);
+
+    public void Dispose()
+    {
+        samples?.Dispose();
+        foreach (var m in members) m.Dispose();
+    }
+}
