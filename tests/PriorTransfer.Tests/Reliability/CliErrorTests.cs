@@ -30,6 +30,10 @@ public sealed partial class CliErrorTests(Workspace workspace, ITestOutputHelper
         { "output-under-a-file", "pretrain --data {data} --out {file}/x.ckpt", "x.ckpt|is a file, not a folder" },
         { "missing-idx-folder", "finetune --from-scratch --task idx:{dir}/no-such-folder", "no-such-folder|was not found" },
         { "downstream-only-task-pretrain", "pretrain --task idx:{idx}", "is downstream-only|fashion-to-digits" },
+        { "learn-prior-rank-zero", "learn-prior --checkpoint {ckpt} --rank 0 --data {data}", "rank K must be at least 1; got 0" },
+        { "inspect-prior-given-a-checkpoint", "inspect-prior {ckpt}", "resnet8.ckpt|not a prior file|--checkpoint" },
+        { "inspect-prior-truncated", "inspect-prior {cutprior}", "cut.safetensors|truncated data" },
+        { "finetune-prior-without-swa-checkpoint", "finetune --method map-learned --checkpoint {ckpt} --prior {prior} --data {data}", "no SWA-mean checkpoint beside it" },
     };
 
     [Theory]
@@ -74,6 +78,11 @@ public sealed partial class CliErrorTests(Workspace workspace, ITestOutputHelper
             {
                 var bytes = File.ReadAllBytes(workspace.ValidCheckpoint);
                 return workspace.WriteBytes("cut.ckpt", bytes[..(bytes.Length * 2 / 3)]);
+            },
+            ["{cutprior}"] = () =>
+            {
+                var bytes = File.ReadAllBytes(workspace.ValidPrior);
+                return workspace.WriteBytes("cut.safetensors", bytes[..(bytes.Length - 100)]);
             },
             ["{idx}"] = () =>
             {
