@@ -294,7 +294,7 @@ public static class BadInputCases
 
     // ---- options ----
     // Data/SubsetsTests.NNotDivisibleOrTooLargeIsAClearError covers n on bare index functions; here n goes through
-    // the fine-tuning workflow too.
+    // the downstream workflow (DownstreamRun) too, whose seed, budget and grid are checked before any data is loaded.
     private static IEnumerable<BadInputCase> Options()
     {
         foreach (var (label, options, fragment) in new (string, SgdOptions, string)[]

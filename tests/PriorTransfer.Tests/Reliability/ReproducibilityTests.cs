@@ -120,9 +120,9 @@ public sealed partial class ReproducibilityTests(ITestOutputHelper output) : IDi
         output.WriteLine(string.Join("\n", rows));
     }
 
-    /// <summary>The results table's rows without the last (time) column.</summary>
+    /// <summary>The tuning lines and the results table's rows without the last (time) column; not the progress lines (speeds, times).</summary>
     private static List<string> Metrics(string stdout) =>
-        stdout.Split('\n').Where(l => l.Contains("from-scratch", StringComparison.Ordinal) || l.StartsWith("  tuning", StringComparison.Ordinal))
+        stdout.Split('\n').Where(l => (l.StartsWith('│') && l.Contains("from-scratch", StringComparison.Ordinal)) || l.StartsWith("  tuning", StringComparison.Ordinal))
             .Select(l => TimeColumn().Replace(l, "")).ToList();
 
     [GeneratedRegex(@"\d+ s\s*│\s*$")]
