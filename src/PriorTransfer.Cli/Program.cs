@@ -15,4 +15,4 @@ root.Subcommands.Add(LearnPriorCommand.Create());
 root.Subcommands.Add(InspectPriorCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
-return root.Parse(args).Invoke();
+return CommandRunner.Invoke(root, args);

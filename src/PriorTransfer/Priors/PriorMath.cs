@@ -36,7 +36,7 @@ internal static class PriorMath
     public static void CheckLambda(double lambda)
     {
         if (!(lambda > 0) || double.IsInfinity(lambda))
-            throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "The covariance scale λ must be a positive finite number.");
+            throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "The covariance scale λ must be a positive finite number (it multiplies the prior covariance; λ ≥ 1 weakens the prior, and tuning grids for learned priors span about 1e4 to 1e8).");
     }
 
     public static void CheckCount(int count)
