@@ -105,6 +105,7 @@ class Workload:
         base_lr = 0.01
         optimizer = torch.optim.SGD(model.parameters(), lr=base_lr, momentum=0.9, weight_decay=5e-4, nesterov=True)
         start = time.perf_counter()
+        cpu_start = time.process_time()
         order = torch.randperm(images.shape[0], generator=self.generator)
         for step in range(steps):
             lr = 0.5 * base_lr * (1 + math.cos(math.pi * step / max(1, steps - 1)))
@@ -121,7 +122,7 @@ class Workload:
                 value = loss.item()  # SgdTrainer reads the loss every 25 steps and at the end (divergence check)
                 if not math.isfinite(value):
                     raise RuntimeError(f"loss became {value}")
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu_start
 
 
 def header(threads):
@@ -129,8 +130,9 @@ def header(threads):
             "requested_threads": threads, "interop_threads": torch.get_num_interop_threads()}
 
 
-def result(arch, batch, steps, seconds):
-    return {"kind": "result", "arch": arch, "batch": batch, "steps": steps, "seconds": seconds,
+def result(arch, batch, steps, times):
+    seconds, cpu_seconds = times
+    return {"kind": "result", "arch": arch, "batch": batch, "steps": steps, "seconds": seconds, "cpu_seconds": cpu_seconds,
             "images_per_second": steps * batch / seconds}
 
 

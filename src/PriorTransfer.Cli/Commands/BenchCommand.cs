@@ -21,9 +21,16 @@ internal static class BenchCommand
             DefaultValueFactory = _ => PyTorchReference.DefaultPython,
             HelpName = "path",
         };
+        var malloc = new Option<string>("--malloc")
+        {
+            Description = "Native allocator policy: retain (keep freed memory in the process: no page fault per step) or default (the C library's).",
+            DefaultValueFactory = _ => "retain",
+            HelpName = "policy",
+        };
+        malloc.AcceptOnlyFromAmong("retain", "default");
         var command = new Command("bench", "Measure the cost of learned priors, samplers, SWAG and BMA as ratios against plain training, the prior's scaling in P·K, throughput and memory.")
         {
-            quick, json, markdown, comparePyTorch, python, threads,
+            quick, json, markdown, comparePyTorch, python, malloc, threads,
         };
         command.SetAction(r => CommandRunner.Run(r.GetValue(threads), ct =>
         {
@@ -32,6 +39,7 @@ internal static class BenchCommand
                 Threads = r.GetValue(threads),
                 ComparePyTorch = r.GetValue(comparePyTorch),
                 Python = r.GetValue(python)!,
+                RetainFreedNativeMemory = r.GetValue(malloc) == "retain",
             };
             PerformanceReport report;
             try
@@ -62,7 +70,7 @@ internal static class BenchCommand
         }
         AnsiConsole.Write(table);
         var load = e.LoadAverageStart.Length == 0 ? "n/a" : string.Join(" / ", e.LoadAverageStart.Select(l => l.ToString("F2")));
-        Console.WriteLine($"Profile {e.Profile}: {e.Threads} thread(s) on {e.LogicalCores} cores, TorchSharp {e.TorchSharpVersion}; load average at start {load}; {e.ElapsedSeconds:F0} s." +
+        Console.WriteLine($"Profile {e.Profile}: {e.Threads} thread(s) on {e.LogicalCores} cores, TorchSharp {e.TorchSharpVersion}, {e.NativeAllocator}; load average at start {load}; {e.ElapsedSeconds:F0} s." +
                           (e.PyTorchVersion is null ? "" : $" PyTorch {e.PyTorchVersion} with {e.PyTorchThreads} thread(s)."));
         foreach (var f in report.Figures.Where(f => f.Note is not null))
             Console.WriteLine($"  {f.Id}: {f.Note}");

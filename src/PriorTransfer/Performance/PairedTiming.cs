@@ -2,12 +2,27 @@ using System.Diagnostics;
 
 namespace PriorTransfer.Performance;
 
+/// <summary>The time one block of work took: wall-clock seconds and CPU seconds of the process (all its threads).</summary>
+public readonly record struct BlockTime(double Seconds, double CpuSeconds);
+
 /// <summary>
 /// The result of a <see cref="PairedTiming"/> comparison: per-round times of a baseline and a candidate measured
-/// alternately, and the median of the per-round ratios candidate ÷ baseline.
+/// alternately, and the median of the per-round ratios candidate ÷ baseline. Wall-clock time is the figure; CPU time
+/// is reported beside it because on an oversubscribed machine it is the steadier measure of the work done (it
+/// excludes time spent waiting for a core, but includes any spinning of idle worker threads).
 /// </summary>
-public sealed record PairedResult(double[] BaselineSeconds, double[] CandidateSeconds)
+public sealed record PairedResult(BlockTime[] Baseline, BlockTime[] Candidate)
 {
+    public double[] BaselineSeconds => Baseline.Select(b => b.Seconds).ToArray();
+
+    public double[] CandidateSeconds => Candidate.Select(c => c.Seconds).ToArray();
+
+    /// <summary>Per-round ratios of CPU time, candidate ÷ baseline.</summary>
+    public double[] CpuRatios => Baseline.Zip(Candidate, (b, c) => c.CpuSeconds / b.CpuSeconds).ToArray();
+
+    /// <summary>Median over rounds of the CPU-time ratio.</summary>
+    public double MedianCpuRatio => PairedTiming.Median(CpuRatios);
+
     /// <summary>Per-round ratios candidate ÷ baseline.</summary>
     public double[] Ratios => BaselineSeconds.Zip(CandidateSeconds, (b, c) => c / b).ToArray();
 
@@ -41,6 +56,8 @@ public sealed record PairedResult(double[] BaselineSeconds, double[] CandidateSe
             ["rounds"] = BaselineSeconds.Length,
             ["ratios"] = Ratios.Select(r => Math.Round(r, 4)).ToArray(),
             ["ratioHalfIqr"] = Math.Round(RatioSpread, 4),
+            ["cpuTimeRatio"] = Math.Round(MedianCpuRatio, 4),
+            ["cpuTimeRatios"] = CpuRatios.Select(r => Math.Round(r, 4)).ToArray(),
         };
     }
 }
@@ -54,12 +71,12 @@ public sealed record PairedResult(double[] BaselineSeconds, double[] CandidateSe
 public static class PairedTiming
 {
     /// <summary>Times <paramref name="baseline"/> and <paramref name="candidate"/> in alternating rounds after warm-up.</summary>
-    /// <param name="baseline">One block of baseline work; returns its own time in seconds, or null to be timed here.</param>
+    /// <param name="baseline">One block of baseline work; returns its own time, or null to be timed here.</param>
     /// <param name="candidate">One block of candidate work, likewise.</param>
     /// <param name="rounds">Timed rounds (each times both sides once).</param>
     /// <param name="warmup">Untimed rounds first (allocations, caches, lazy initialisation).</param>
     /// <param name="cancellationToken">Checked between blocks.</param>
-    public static PairedResult Compare(Func<double?> baseline, Func<double?> candidate, int rounds, int warmup = 1, CancellationToken cancellationToken = default)
+    public static PairedResult Compare(Func<BlockTime?> baseline, Func<BlockTime?> candidate, int rounds, int warmup = 1, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         for (int i = 0; i < warmup; i++)
@@ -68,8 +85,8 @@ public static class PairedTiming
             baseline();
             candidate();
         }
-        var b = new double[rounds];
-        var c = new double[rounds];
+        var b = new BlockTime[rounds];
+        var c = new BlockTime[rounds];
         for (int r = 0; r < rounds; r++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -87,16 +104,16 @@ public static class PairedTiming
         return new PairedResult(b, c);
     }
 
-    /// <summary><see cref="Compare(Func{double?}, Func{double?}, int, int, CancellationToken)"/> for work timed here.</summary>
+    /// <summary><see cref="Compare(Func{BlockTime?}, Func{BlockTime?}, int, int, CancellationToken)"/> for work timed here.</summary>
     public static PairedResult Compare(Action baseline, Action candidate, int rounds, int warmup = 1, CancellationToken cancellationToken = default) =>
-        Compare(() => { baseline(); return null; }, () => { candidate(); return null; }, rounds, warmup, cancellationToken);
+        Compare(() => { baseline(); return (BlockTime?)null; }, () => { candidate(); return (BlockTime?)null; }, rounds, warmup, cancellationToken);
 
     /// <summary>Median of <paramref name="repeats"/> timings of <paramref name="work"/> after one warm-up run.</summary>
     public static double MedianSeconds(Action work, int repeats, int warmup = 1)
     {
         for (int i = 0; i < warmup; i++) work();
         var times = new double[repeats];
-        for (int i = 0; i < repeats; i++) times[i] = Time(() => { work(); return null; });
+        for (int i = 0; i < repeats; i++) times[i] = Time(() => { work(); return (BlockTime?)null; }).Seconds;
         return Median(times);
     }
 
@@ -116,10 +133,12 @@ public static class PairedTiming
         return sorted[low] + (position - low) * (sorted[high] - sorted[low]);
     }
 
-    private static double Time(Func<double?> work)
+    private static BlockTime Time(Func<BlockTime?> work)
     {
+        var cpu = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
         var own = work();
-        return own ?? clock.Elapsed.TotalSeconds;
+        var wall = clock.Elapsed.TotalSeconds;
+        return own ?? new BlockTime(wall, (Environment.CpuUsage.TotalTime - cpu).TotalSeconds);
     }
 }

@@ -63,6 +63,12 @@ public sealed record PerformanceOptions
 
     public long Seed { get; init; }
 
+    /// <summary>
+    /// Apply <see cref="NativeAllocator.RetainFreedMemory"/> for the run (and give the PyTorch child the same policy);
+    /// false measures with the C allocator's defaults. With it on, the suite also measures the policy's effect.
+    /// </summary>
+    public bool RetainFreedNativeMemory { get; init; } = true;
+
     /// <summary>All figures as BENCHMARK.md specifies them.</summary>
     public static PerformanceOptions Full => new();
 

@@ -22,6 +22,9 @@ public sealed record PerformanceEnvironment
     public required double[] LoadAverageStart { get; init; }
     public required double[] LoadAverageEnd { get; init; }
 
+    /// <summary>The native allocator policy during the run (<see cref="NativeAllocator.Policy"/>).</summary>
+    public required string NativeAllocator { get; init; }
+
     /// <summary>The torch version of the PyTorch side, when it ran.</summary>
     public string? PyTorchVersion { get; init; }
     public int? PyTorchThreads { get; init; }
@@ -74,7 +77,7 @@ public sealed record PerformanceReport(PerformanceEnvironment Environment, IRead
         var e = Environment;
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"Profile `{e.Profile}`, {e.Threads} thread(s) on {e.LogicalCores} logical cores, TorchSharp {e.TorchSharpVersion}, .NET {e.DotNetVersion}, {e.OperatingSystem}.");
+            $"Profile `{e.Profile}`, {e.Threads} thread(s) on {e.LogicalCores} logical cores, TorchSharp {e.TorchSharpVersion}, .NET {e.DotNetVersion}, {e.OperatingSystem}; {e.NativeAllocator}.");
         var pytorch = e.PyTorchVersion is null ? "" : $" PyTorch {e.PyTorchVersion} (Python) with {e.PyTorchThreads} thread(s).";
         text.AppendLine(CultureInfo.InvariantCulture,
             $"Load average (1/5/15 min) at start {FormatLoad(e.LoadAverageStart)}, at end {FormatLoad(e.LoadAverageEnd)}; {e.ElapsedSeconds:F0} s; {e.Started:yyyy-MM-dd HH:mm} UTC.{pytorch}");

@@ -58,6 +58,7 @@ public static class PerformanceSuite
         var loadStart = PerformanceEnvironment.ReadLoadAverage();
         int previousThreads = get_num_threads();
         set_num_threads(options.Threads);
+        bool retaining = options.RetainFreedNativeMemory && NativeAllocator.RetainFreedMemory();
         var figures = new List<PerformanceFigure>();
         PyTorchReference? pytorch = null;
         try
@@ -73,10 +74,12 @@ public static class PerformanceSuite
             if (options.ComparePyTorch)
             {
                 progress?.Report($"starting the PyTorch reference ({options.Python}, {options.Threads} thread(s))");
-                pytorch = PyTorchReference.Start(options.Python, options.Threads, options.ThroughputBatchSize);
+                pytorch = PyTorchReference.Start(options.Python, options.Threads, options.ThroughputBatchSize,
+                    retaining ? NativeAllocator.EnvironmentVariables : null);
             }
             figures.AddRange(context.Throughput(pytorch));
             figures.AddRange(context.PriorMemory());
+            figures.Add(context.AllocatorEffect(retaining));
         }
         finally
         {
@@ -97,6 +100,7 @@ public static class PerformanceSuite
             ElapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
             LoadAverageStart = loadStart,
             LoadAverageEnd = PerformanceEnvironment.ReadLoadAverage(),
+            NativeAllocator = retaining ? NativeAllocator.Policy : "C allocator defaults",
             PyTorchVersion = pytorch?.TorchVersion,
             PyTorchThreads = pytorch?.Threads,
         };
@@ -123,6 +127,7 @@ public static class PerformanceSuite
         foreach (var arch in options.Architectures) ids.Add($"pytorch-ratio/{arch}/batch{options.ThroughputBatchSize}");
         ids.Add("prior-memory/peak");
         ids.Add("prior-memory/held");
+        ids.Add("native-allocator/resnet8/batch64");
         return ids;
     }
 
@@ -403,7 +408,7 @@ public static class PerformanceSuite
                     continue;
                 }
 
-                var result = PairedTiming.Compare(() => pytorch.Run(arch, steps), () => { Train(); return null; }, Rounds, cancellationToken: cancellationToken);
+                var result = PairedTiming.Compare(() => pytorch.Run(arch, steps), () => { Train(); return (BlockTime?)null; }, Rounds, cancellationToken: cancellationToken);
                 double csharp = steps * batch / result.MedianCandidateSeconds;
                 double python = steps * batch / result.MedianBaselineSeconds;
                 yield return ThroughputFigure(arch, batch, csharp, details);
@@ -491,6 +496,41 @@ public static class PerformanceSuite
                 Unit = "ratio",
                 Details = new Dictionary<string, object?> { ["heldBytes"] = held, ["idealBytes"] = (long)ideal, ["managedAllocatedBytes"] = managed },
                 Note = note,
+            };
+        }
+
+        /// <summary>Training step with freed native memory retained ÷ with glibc's default thresholds (interleaved in-process).</summary>
+        public PerformanceFigure AllocatorEffect(bool retaining)
+        {
+            const string id = "native-allocator/resnet8/batch64";
+            const string description = "training step with freed native memory retained ÷ with glibc's default malloc thresholds, resnet8, batch 64";
+            if (!retaining)
+                return new PerformanceFigure { Id = id, Description = description, Unit = "ratio", Note = "not measured: the run uses the C allocator's defaults (or the C library is not glibc)" };
+            progress?.Report("native allocator policy: freed memory retained vs glibc defaults, resnet8, batch 64");
+            int steps = options.StepsPerBlock;
+            using var data = RandomImages(steps * 64, options.Seed + 12);
+            using var model = CreateModel("resnet8");
+            var sgd = new SgdOptions { Steps = steps, BatchSize = 64, LearningRate = 0.01, WeightDecay = 5e-4, Seed = options.Seed };
+            PairedResult result;
+            try
+            {
+                result = PairedTiming.Compare(
+                    () => { NativeAllocator.RestoreDefaults(); SgdTrainer.Train(model, data, sgd); },
+                    () => { NativeAllocator.RetainFreedMemory(); SgdTrainer.Train(model, data, sgd); },
+                    Rounds, cancellationToken: cancellationToken);
+            }
+            finally
+            {
+                NativeAllocator.RetainFreedMemory();
+            }
+            return new PerformanceFigure
+            {
+                Id = id,
+                Description = description,
+                Value = result.MedianRatio,
+                Unit = "ratio",
+                Details = result.Details($"glibc malloc with fixed default thresholds ({NativeAllocator.DefaultThresholdBytes / 1024} KB)", NativeAllocator.Policy, steps, "Step"),
+                Note = "information: below 1 means retaining freed memory makes steps faster (page faults avoided)",
             };
         }
 

@@ -45,7 +45,11 @@ public sealed class PyTorchReference : IDisposable
     }
 
     /// <summary>Starts the child with <paramref name="threads"/> threads; throws <see cref="PyTorchUnavailableException"/> saying what is missing.</summary>
-    public static PyTorchReference Start(string python, int threads, int batchSize = 128)
+    /// <param name="python">The interpreter.</param>
+    /// <param name="threads">torch.set_num_threads in the child (and OMP_NUM_THREADS).</param>
+    /// <param name="batchSize">Images per step.</param>
+    /// <param name="environment">Extra environment variables of the child (e.g. <see cref="NativeAllocator.EnvironmentVariables"/>).</param>
+    public static PyTorchReference Start(string python, int threads, int batchSize = 128, IReadOnlyDictionary<string, string>? environment = null)
     {
         var scriptPath = Path.Combine(Path.GetTempPath(), $"priortransfer-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.py");
         File.WriteAllText(scriptPath, ScriptText());
@@ -63,6 +67,7 @@ public sealed class PyTorchReference : IDisposable
         info.ArgumentList.Add(batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
         info.ArgumentList.Add("--serve");
         info.Environment["OMP_NUM_THREADS"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         Process process;
         try
         {
@@ -91,8 +96,8 @@ public sealed class PyTorchReference : IDisposable
         return new PyTorchReference(process, scriptPath, version, childThreads);
     }
 
-    /// <summary>One block: a fresh optimiser and <paramref name="steps"/> steps of <paramref name="architecture"/>; returns seconds.</summary>
-    public double Run(string architecture, int steps)
+    /// <summary>One block: a fresh optimiser and <paramref name="steps"/> steps of <paramref name="architecture"/>, timed by the child.</summary>
+    public BlockTime Run(string architecture, int steps)
     {
         process.StandardInput.WriteLine($"{architecture} {steps}");
         process.StandardInput.Flush();
@@ -101,7 +106,7 @@ public sealed class PyTorchReference : IDisposable
         var root = answer.RootElement;
         if (root.GetProperty("kind").GetString() != "result")
             throw new InvalidOperationException($"The PyTorch reference failed: {root.GetProperty("message").GetString()}");
-        return root.GetProperty("seconds").GetDouble();
+        return new BlockTime(root.GetProperty("seconds").GetDouble(), root.GetProperty("cpu_seconds").GetDouble());
     }
 
     public void Dispose()
