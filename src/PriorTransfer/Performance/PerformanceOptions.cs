@@ -77,8 +77,8 @@ public sealed record PerformanceOptions
     {
         Profile = "quick",
         Rounds = 5,
-        StepsPerBlock = 8,
-        SwagEpochSteps = 40,
+        StepsPerBlock = 6,
+        SwagEpochSteps = 30,
         BmaImages = 1000,
         PriorRepeats = 3,
         MemoryDimension = 5_000_000,

@@ -611,7 +611,7 @@ public static class PerformanceSuite
     private static long ParameterCount(nn.Module module) => module.parameters().Sum(p => p.numel());
 
     /// <summary>Least squares y ≈ slope·x + intercept and its R².</summary>
-    internal static (double Slope, double Intercept, double R2) FitLine(double[] x, double[] y)
+    public static (double Slope, double Intercept, double R2) FitLine(double[] x, double[] y)
     {
         double mx = x.Average(), my = y.Average();
         double sxy = 0, sxx = 0, syy = 0;
