@@ -78,6 +78,7 @@ public static class PerformanceSuite
                     retaining ? NativeAllocator.EnvironmentVariables : null);
             }
             figures.AddRange(context.Throughput(pytorch));
+            figures.Add(context.ThreadEffect());
             figures.AddRange(context.PriorMemory());
             figures.Add(context.AllocatorEffect(retaining));
         }
@@ -125,6 +126,7 @@ public static class PerformanceSuite
         foreach (var k in options.PriorRanks) ids.Add($"prior-scaling/K={k}");
         foreach (var arch in options.Architectures) ids.Add($"throughput/{arch}/batch{options.ThroughputBatchSize}");
         foreach (var arch in options.Architectures) ids.Add($"pytorch-ratio/{arch}/batch{options.ThroughputBatchSize}");
+        ids.Add($"threads/resnet8/batch{options.ThroughputBatchSize}");
         ids.Add("prior-memory/peak");
         ids.Add("prior-memory/held");
         ids.Add("native-allocator/resnet8/batch64");
@@ -145,7 +147,7 @@ public static class PerformanceSuite
 
         public PerformanceFigure MapStep(string arch, int batch)
         {
-            int steps = batch < 32 ? 3 * options.StepsPerBlock : options.StepsPerBlock;
+            int steps = batch < 32 ? 2 * options.StepsPerBlock : options.StepsPerBlock;
             progress?.Report($"MAP step with a learned K = {options.PriorRank} prior vs fine-tuning step: {arch}, batch {batch}");
             using var data = RandomImages(steps * batch, options.Seed + 1);
             using var plain = CreateModel(arch);
@@ -496,6 +498,42 @@ public static class PerformanceSuite
                 Unit = "ratio",
                 Details = new Dictionary<string, object?> { ["heldBytes"] = held, ["idealBytes"] = (long)ideal, ["managedAllocatedBytes"] = managed },
                 Note = note,
+            };
+        }
+
+        /// <summary>Training step with the configured thread count ÷ with one thread (interleaved in-process).</summary>
+        public PerformanceFigure ThreadEffect()
+        {
+            int batch = options.ThroughputBatchSize;
+            string id = $"threads/resnet8/batch{batch}";
+            string description = $"training step with {options.Threads} threads ÷ with 1 thread, resnet8, batch {batch}";
+            if (options.Threads == 1)
+                return new PerformanceFigure { Id = id, Description = description, Unit = "ratio", Note = "not measured: the run uses one thread" };
+            progress?.Report($"thread count: {options.Threads} threads vs 1, resnet8, batch {batch}");
+            int steps = options.StepsPerBlock;
+            using var data = RandomImages(steps * batch, options.Seed + 13);
+            using var model = CreateModel("resnet8");
+            var sgd = new SgdOptions { Steps = steps, BatchSize = batch, LearningRate = 0.01, WeightDecay = 5e-4, Seed = options.Seed };
+            PairedResult result;
+            try
+            {
+                result = PairedTiming.Compare(
+                    () => { set_num_threads(1); SgdTrainer.Train(model, data, sgd); },
+                    () => { set_num_threads(options.Threads); SgdTrainer.Train(model, data, sgd); },
+                    Rounds, cancellationToken: cancellationToken);
+            }
+            finally
+            {
+                set_num_threads(options.Threads);
+            }
+            return new PerformanceFigure
+            {
+                Id = id,
+                Description = description,
+                Value = result.MedianRatio,
+                Unit = "ratio",
+                Details = result.Details("1 thread", $"{options.Threads} threads", steps, "Step"),
+                Note = $"information: {1 / result.MedianRatio:F2}× speed-up from {options.Threads} threads (on a loaded machine threads compete with other processes)",
             };
         }
 
