@@ -26,6 +26,6 @@ public sealed record DownstreamBudget
             throw new ArgumentOutOfRangeException(nameof(SghmcMomentum), $"SGHMC momentum must be in [0, 1); got {SghmcMomentum}.");
     }
 
-    /// <summary>A small budget for demos and quick profiles.</summary>
-    public static DownstreamBudget Quick { get; } = new() { Steps = 150, SamplerSteps = 200, EnsembleSize = 5 };
+    /// <summary>A small budget for demos and quick profiles (about 3,200 images seen per fit).</summary>
+    public static DownstreamBudget Quick { get; } = new() { Steps = 100, SamplerSteps = 100, BatchSize = 32, EnsembleSize = 5 };
 }
