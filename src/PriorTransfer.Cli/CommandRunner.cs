@@ -1,21 +1,38 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
 using PriorTransfer.Data;
+using PriorTransfer.IO;
 using PriorTransfer.Models;
+using PriorTransfer.Parameters;
+using PriorTransfer.Serialization;
 using PriorTransfer.Training;
-using Spectre.Console;
 using TorchSharp;
 
 namespace PriorTransfer.Cli;
 
 /// <summary>
 /// Runs a command body: sets the thread count, turns Ctrl+C into cancellation, and maps failures to exit codes.
-/// User errors (bad input, missing data, a diverged run) print one clear message and no stack trace.
+/// User errors (bad input, missing data, a file that cannot be written, a diverged run) print one line
+/// <c>error: …</c> on stderr and no stack trace, exit code 1; command-line syntax errors do the same. Anything else
+/// is a bug: it prints the stack trace and exits with 70.
 /// </summary>
-internal static class CommandRunner
+internal static partial class CommandRunner
 {
     public const int Ok = 0;
     public const int UserError = 1;
     public const int Interrupted = 130;
     public const int InternalError = 70;
+
+    /// <summary>Parses and runs the command line; syntax errors become one <c>error:</c> line instead of the help text.</summary>
+    public static int Invoke(RootCommand root, string[] args)
+    {
+        var parse = root.Parse(args);
+        if (parse.Errors.Count == 0) return parse.Invoke();
+        var command = parse.CommandResult.Command;
+        string help = command is RootCommand ? "priortransfer --help" : $"priortransfer {command.Name} --help";
+        WriteError($"{string.Join(" ", parse.Errors.Select(e => Whitespace().Replace(e.Message, " ").Trim()))} Run `{help}` for the valid options.");
+        return UserError;
+    }
 
     public static int Run(int threads, Func<CancellationToken, int> body)
     {
@@ -41,8 +58,14 @@ internal static class CommandRunner
         }
         catch (Exception e) when (IsUserError(e))
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            WriteError(UserMessage(e));
             return UserError;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"internal error: {e}");
+            Console.Error.WriteLine("This is a bug in PriorTransfer; please report it with the command line and the text above.");
+            return InternalError;
         }
         finally
         {
@@ -50,7 +73,37 @@ internal static class CommandRunner
         }
     }
 
-    private static bool IsUserError(Exception e) => e is ArgumentException or DataFormatException or DatasetNotFoundException
-        or CheckpointException or TrainingDivergedException or Serialization.PriorFileException or Parameters.LayoutMismatchException or FileNotFoundException or DirectoryNotFoundException
-        or UnauthorizedAccessException;
+    /// <summary>
+    /// The message a user sees: one line (a missing dataset keeps its indented list of the places searched), without
+    /// .NET's " (Parameter 'x')" and "Actual value was …" decorations.
+    /// </summary>
+    internal static string UserMessage(Exception e)
+    {
+        string message = e.Message;
+        if (e is ArgumentException argument && !string.IsNullOrEmpty(argument.ParamName))
+        {
+            string decoration = $" (Parameter '{argument.ParamName}')";
+            int at = message.IndexOf(decoration, StringComparison.Ordinal);
+            if (at >= 0) message = message[..at];
+            if (e is ArgumentOutOfRangeException { ActualValue: { } actual } && !message.Contains(actual.ToString() ?? "", StringComparison.Ordinal))
+                message = $"{message.TrimEnd()} (got {actual})";
+        }
+        return e is DatasetNotFoundException ? message.TrimEnd() : Whitespace().Replace(message, " ").Trim();
+    }
+
+    /// <summary>Writes <c>error: message</c> to stderr, in red on a terminal.</summary>
+    internal static void WriteError(string message)
+    {
+        bool color = !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null;
+        Console.Error.WriteLine(color ? $"\u001b[31merror:\u001b[0m {message}" : $"error: {message}");
+    }
+
+    // IOException covers DataFormatException, DatasetNotFoundException and OutputPathException, and the environment's
+    // own failures (disk full, permissions) that a user fixes without a stack trace.
+    private static bool IsUserError(Exception e) => e is ArgumentException or IOException or CheckpointException
+        or PriorFileException or LayoutMismatchException or TrainingDivergedException or UnauthorizedAccessException
+        or TaskHasNoSourceException;
+
+    [GeneratedRegex(@"\s*\r?\n\s*")]
+    private static partial Regex Whitespace();
 }

@@ -15,4 +15,5 @@ root.Subcommands.Add(LearnPriorCommand.Create());
 root.Subcommands.Add(InspectPriorCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
-return root.Parse(args).Invoke();
+root.Subcommands.Add(BenchCommand.Create());
+return CommandRunner.Invoke(root, args);

@@ -123,7 +123,7 @@ public static class IdxReader
         var (imageHeader, images) = ReadFile(imagesPath, ImagesMagic);
         var (labelHeader, labels) = ReadFile(labelsPath, LabelsMagic);
         if (imageHeader.Count != labelHeader.Count)
-            throw new DataFormatException(labelsPath, $"has {labelHeader.Count} labels but {imagesPath} has {imageHeader.Count} images.");
+            throw new DataFormatException(labelsPath, $"has {labelHeader.Count} labels but {imagesPath} has {imageHeader.Count} images: the two files do not belong together (re-download both, or check the file names).");
         return (imageHeader, images, labels);
     }
 

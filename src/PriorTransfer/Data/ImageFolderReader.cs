@@ -48,7 +48,7 @@ public static class ImageFolderReader
             string folder = Path.Combine(root, classNames[c]);
             var classFiles = Directory.GetFiles(folder).Where(IsImageFile).Order(StringComparer.Ordinal).ToArray();
             if (classFiles.Length == 0)
-                throw new DataFormatException(folder, $"class folder '{classNames[c]}' has no images (*.png, *.jpg, *.jpeg).");
+                throw new DataFormatException(folder, $"class folder '{classNames[c]}' has no images (*.png, *.jpg, *.jpeg). Add images to it or remove the folder.");
             files.AddRange(classFiles.Select(f => (f, c)));
         }
 
@@ -98,14 +98,14 @@ public static class ImageFolderReader
     private static SKBitmap Decode(string path)
     {
         using var codec = SKCodec.Create(path, out var status)
-            ?? throw new DataFormatException(path, $"cannot decode image ({status}): not a readable PNG or JPEG.");
+            ?? throw new DataFormatException(path, $"cannot decode image ({status}): not a readable PNG or JPEG. Replace or remove the file.");
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var bitmap = new SKBitmap(info);
         var result = codec.GetPixels(info, bitmap.GetPixels());
         if (result != SKCodecResult.Success)
         {
             bitmap.Dispose();
-            throw new DataFormatException(path, $"cannot decode image: {result} (truncated or corrupt file).");
+            throw new DataFormatException(path, $"cannot decode image: {result} (truncated or corrupt file). Replace or remove the file.");
         }
         return bitmap;
     }

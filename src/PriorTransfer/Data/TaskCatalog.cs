@@ -103,7 +103,8 @@ public static class TaskCatalog
     {
         string folder = RequireDirectory(path, "IDX folder", $"pass an existing folder holding {IdxReader.ExpectedFileNames("train")} and t10k (or test) files");
         var train = RequireSplit(folder, "train");
-        var test = IdxReader.FindSplit(folder, "t10k") ?? RequireSplit(folder, "test");
+        var test = IdxReader.FindSplit(folder, "t10k") ?? IdxReader.FindSplit(folder, "test")
+            ?? throw new DataFormatException(folder, $"has no test split: expected {IdxReader.ExpectedFileNames("t10k")}, or {IdxReader.ExpectedFileNames("test")}.");
         long classCount;
         using (var labels = IdxReader.ReadLabels(train.LabelsPath))
             classCount = labels.numel() == 0 ? 0 : labels.max().item<long>() + 1;

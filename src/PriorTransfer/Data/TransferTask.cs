@@ -90,7 +90,7 @@ public sealed class TransferTask : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_source is null)
-            throw new InvalidOperationException(
+            throw new TaskHasNoSourceException(Name,
                 $"Task '{Name}' is downstream-only: it has no source images. Learn the prior or checkpoint on a task with a source " +
                 $"(e.g. '{TaskCatalog.FashionToDigits}', whose source is all of Fashion-MNIST) and transfer it to '{Name}'.");
         return _source.Value;
@@ -111,8 +111,9 @@ public sealed class TransferTask : IDisposable
             {
                 train.Dispose();
                 test.Dispose();
-                throw new InvalidOperationException(
-                    $"Task '{Name}': the {which} data has classes [{string.Join(", ", set.ClassNames)}] but the task declares [{string.Join(", ", part.ClassNames)}].");
+                throw new DataFormatException(Name,
+                    $"the {which} {(ReferenceEquals(set, train) ? "training" : "test")} images have classes [{string.Join(", ", set.ClassNames)}] " +
+                    $"but the task declares [{string.Join(", ", part.ClassNames)}]. The training and test folders must hold the same class folders.");
             }
         }
         return (train, test);

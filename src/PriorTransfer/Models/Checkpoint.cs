@@ -46,7 +46,16 @@ public static class Checkpoint
     {
         using var stream = OpenChecked(path);
         var header = ReadHeader(stream, path);
-        var model = ModelFactory.Create(header.Spec, seed: 0);
+        Classifier model;
+        try
+        {
+            model = ModelFactory.Create(header.Spec, seed: 0);
+        }
+        catch (ArgumentException e)
+        {
+            string reason = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+            throw new CheckpointException(path, $"its model cannot be built: {reason} Was it written by a newer PriorTransfer?");
+        }
         var weights = new MemoryStream();
         stream.CopyTo(weights);
         weights.Position = 0;
@@ -57,7 +66,7 @@ public static class Checkpoint
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             model.Dispose();
-            throw new CheckpointException(path, $"its weights could not be read ({e.Message}); the file is truncated or corrupt.");
+            throw new CheckpointException(path, $"its weights could not be read ({e.Message}); the file is truncated or corrupt. Re-create it with `priortransfer pretrain`.");
         }
         model.eval();
         return model;
@@ -94,24 +103,37 @@ public static class Checkpoint
 
     private static FileStream OpenChecked(string path)
     {
-        if (!File.Exists(path)) throw new CheckpointException(path, "the file does not exist.");
+        if (Directory.Exists(path)) throw new CheckpointException(path, "it is a folder; give the checkpoint file inside it (e.g. runs/<task>/resnet8-source.ckpt).");
+        if (!File.Exists(path)) throw new CheckpointException(path, "the file does not exist. Create one with `priortransfer pretrain`, or check the path.");
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
     }
 
     private static Header ReadHeader(Stream stream, string path)
     {
-        var magic = new byte[Magic.Length];
-        if (stream.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false) != magic.Length || Encoding.ASCII.GetString(magic) != Magic)
-            throw new CheckpointException(path, "it is not a PriorTransfer checkpoint (bad magic bytes). Prior files are loaded with --prior, not --checkpoint.");
+        if (stream.Length == 0)
+            throw new CheckpointException(path, "the file is empty (an interrupted copy or download?). Re-create it with `priortransfer pretrain`.");
+        var magic = new byte[Magic.Length + 1];
+        int read = stream.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+        if (read < Magic.Length && Magic.StartsWith(Encoding.ASCII.GetString(magic, 0, read), StringComparison.Ordinal))
+            throw new CheckpointException(path, $"the file is truncated ({read} bytes, inside the magic number): an interrupted copy? Re-create it with `priortransfer pretrain`.");
+        if (read < Magic.Length || Encoding.ASCII.GetString(magic, 0, Magic.Length) != Magic)
+        {
+            // A safetensors file (a prior) starts with an 8-byte little-endian header length, then '{'.
+            bool looksLikePrior = read == magic.Length && magic[Magic.Length] == (byte)'{' && BitConverter.ToUInt64(magic, 0) < (ulong)stream.Length;
+            throw new CheckpointException(path, looksLikePrior
+                ? "this is a safetensors file (a prior file?), not a checkpoint. Prior files are given with --prior; checkpoints come from `priortransfer pretrain`."
+                : "it is not a PriorTransfer checkpoint (bad magic bytes). Checkpoints come from `priortransfer pretrain`; prior files are given with --prior, not --checkpoint.");
+        }
+        stream.Position = Magic.Length;
         var lengthBytes = new byte[4];
         if (stream.ReadAtLeast(lengthBytes, 4, throwOnEndOfStream: false) != 4)
-            throw new CheckpointException(path, "the file is truncated inside its header.");
+            throw new CheckpointException(path, "the file is truncated inside its header: an interrupted copy? Re-create it with `priortransfer pretrain`.");
         int length = BitConverter.ToInt32(lengthBytes);
         if (length <= 0 || length > MaxHeaderBytes)
             throw new CheckpointException(path, $"its header length {length} is invalid; the file is corrupt.");
         var json = new byte[length];
         if (stream.ReadAtLeast(json, length, throwOnEndOfStream: false) != length)
-            throw new CheckpointException(path, "the file is truncated inside its header.");
+            throw new CheckpointException(path, "the file is truncated inside its header: an interrupted copy? Re-create it with `priortransfer pretrain`.");
         try
         {
             var header = JsonSerializer.Deserialize<Header>(json);

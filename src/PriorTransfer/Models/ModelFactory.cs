@@ -1,3 +1,4 @@
+using PriorTransfer.Parameters;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -35,6 +36,8 @@ public static class ModelFactory
         }
         var model = new Classifier(spec, backbone, features);
         Initialize(model, seed);
+        // One flat buffer for all parameters: the prior term then reads them as a free alias (FlatParameters).
+        FlatParameters.Consolidate(model);
         return model;
     }
 

@@ -134,6 +134,50 @@ public sealed class ParameterLayout
         }
     }
 
+    /// <summary>
+    /// A [P] view that aliases the module's selected parameters when they lie back to back, in layout order, in one
+    /// storage (see <see cref="FlatParameters"/>); null otherwise (then use <see cref="Flatten"/>). Not differentiable:
+    /// it is meant for reading parameters under <c>no_grad</c>; writing to it writes the parameters. Created in the
+    /// current dispose scope.
+    /// </summary>
+    public Tensor? TryAlias(nn.Module module) => TryAlias(Resolve(module));
+
+    /// <summary>
+    /// <see cref="TryAlias(nn.Module)"/> for tensors given in layout order, e.g. the parameters' gradients: a [P] view
+    /// over all of them when they lie back to back in one storage with the layout's offsets; null otherwise.
+    /// </summary>
+    public Tensor? TryAlias(IReadOnlyList<Tensor> tensors)
+    {
+        if (tensors.Count != entries.Length || tensors.Count == 0) return null;
+        var first = tensors[0];
+        var dtype = first.dtype;
+        if (dtype is not (ScalarType.Float32 or ScalarType.Float64)) return null;
+        long start = first.storage_offset();
+        // Offsets first (cheap); then that every tensor is in the first one's storage.
+        for (var i = 0; i < tensors.Count; i++)
+        {
+            var t = tensors[i];
+            if (t.dtype != dtype || t.storage_offset() != start + entries[i].Offset || !t.is_contiguous()) return null;
+        }
+        var storage = StorageAddress(first);
+        for (var i = 1; i < tensors.Count; i++)
+            if (StorageAddress(tensors[i]) != storage) return null;
+        using var noGrad = no_grad();
+        return first.as_strided([Dimension], [1], start);
+    }
+
+    /// <summary>The base address of a float tensor's storage (same dtype: no conversion, no copy).</summary>
+    private static IntPtr StorageAddress(Tensor t)
+    {
+        if (t.dtype == ScalarType.Float32)
+        {
+            using var s = t.storage<float>();
+            return s.data_ptr();
+        }
+        using var d = t.storage<double>();
+        return d.data_ptr();
+    }
+
     /// <summary>Copies <paramref name="vector"/> [P] into the module's parameters in place (under <c>no_grad</c>).</summary>
     public void Write(nn.Module module, Tensor vector)
     {
@@ -148,6 +192,12 @@ public sealed class ParameterLayout
     /// <summary>
     /// Adds <paramref name="alpha"/> · <paramref name="vector"/> [P] to the parameters' <c>.grad</c> (creating it
     /// where absent): how a closed-form prior gradient joins the likelihood's autograd gradient.
+    /// <para>
+    /// When every parameter has a gradient and those lie back to back in one buffer in layout order, this is one
+    /// operation. When they all exist but are scattered (autograd allocates them separately), they are first moved
+    /// into one buffer, each <c>.grad</c> becoming a view of its slice with the same values; autograd then accumulates
+    /// into these views in place, so later calls take the one-operation path (see <see cref="FlatParameters"/>).
+    /// </para>
     /// </summary>
     public void AddToGradients(nn.Module module, Tensor vector, double alpha = 1.0)
     {
@@ -155,6 +205,14 @@ public sealed class ParameterLayout
         var parameters = Resolve(module);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
+        var grads = new Tensor[parameters.Count];
+        bool complete = true;
+        for (var i = 0; i < grads.Length && complete; i++)
+        {
+            grads[i] = parameters[i].grad!;
+            complete = grads[i] is not null;
+        }
+        if (complete && TryAddFlat(parameters, grads, vector, alpha)) return;
         for (var i = 0; i < entries.Length; i++)
         {
             var p = parameters[i];
@@ -170,6 +228,27 @@ public sealed class ParameterLayout
                 grad.add_(slice.to(p.dtype, p.device), alpha);
             }
         }
+    }
+
+    /// <summary>The flat path of <see cref="AddToGradients"/>; false when the gradients differ in dtype or device.</summary>
+    private bool TryAddFlat(IReadOnlyList<Parameter> parameters, Tensor[] grads, Tensor vector, double alpha)
+    {
+        var flat = TryAlias(grads);
+        if (flat is null)
+        {
+            var dtype = grads[0].dtype;
+            var device = grads[0].device;
+            if (grads.Any(g => g.dtype != dtype || g.device.type != device.type || g.device.index != device.index)) return false;
+            flat = empty(Dimension, dtype, device);
+            for (var i = 0; i < grads.Length; i++)
+            {
+                var slice = flat.narrow(0, entries[i].Offset, entries[i].Count).view(entries[i].ShapeArray);
+                slice.copy_(grads[i]);
+                parameters[i].grad = slice;
+            }
+        }
+        flat.add_(vector.to(flat.dtype, flat.device), alpha);
+        return true;
     }
 
     /// <summary>A view of one parameter's elements of <paramref name="vector"/>, in the parameter's shape.</summary>

@@ -166,7 +166,9 @@ public sealed class CompositePrior : IPrior
         using var scope = NewDisposeScope();
         foreach (var part in parts)
         {
-            var gradient = part.Prior.Gradient(part.Layout.Flatten(module));
+            // An alias when the parameters are views of one flat buffer (FlatParameters), else a copy.
+            var theta = part.Layout.TryAlias(module) ?? part.Layout.Flatten(module);
+            var gradient = part.Prior.Gradient(theta);
             part.Layout.AddToGradients(module, gradient, scale);
         }
     }

@@ -131,7 +131,9 @@ public sealed class LowRankGaussian : IPrior
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        return SolveResidual(PriorMath.Prepare(v, Dimension, DType, Device)).MoveToOuterDisposeScope();
+        // SolveResidual overwrites its argument, and Prepare may return v itself.
+        var x = PriorMath.Prepare(v, Dimension, DType, Device).clone();
+        return SolveResidual(x).MoveToOuterDisposeScope();
     }
 
     /// <summary>Exact draws μ + √A ⊙ z₁ + U·z₂ with z₁ ~ N(0, I_P), z₂ ~ N(0, I_K) (drawn in that order).</summary>
@@ -226,10 +228,10 @@ public sealed class LowRankGaussian : IPrior
 
     public override string ToString() => $"LowRankGaussian(P = {Dimension}, K = {Rank}, {DType})";
 
-    /// <summary>Σ⁻¹·r = a − A⁻¹·U·C⁻¹·(Uᵀa), a = r/A.</summary>
+    /// <summary>Σ⁻¹·r = a − A⁻¹·U·C⁻¹·(Uᵀa), a = r/A. Overwrites <paramref name="r"/> (a fresh residual) with a.</summary>
     private Tensor SolveResidual(Tensor r)
     {
-        var a = r.mul(inverseDiagonal);
+        var a = r.mul_(inverseDiagonal);
         if (Rank == 0) return a;
         var c = capacitanceInverse.mv(a.matmul(Factor));
         return a.sub_(Factor.mv(c).mul_(inverseDiagonal));

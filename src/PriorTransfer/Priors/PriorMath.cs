@@ -36,7 +36,7 @@ internal static class PriorMath
     public static void CheckLambda(double lambda)
     {
         if (!(lambda > 0) || double.IsInfinity(lambda))
-            throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "The covariance scale λ must be a positive finite number.");
+            throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "The covariance scale λ must be a positive finite number (it multiplies the prior covariance; λ ≥ 1 weakens the prior, and tuning grids for learned priors span about 1e4 to 1e8).");
     }
 
     public static void CheckCount(int count)
@@ -44,27 +44,62 @@ internal static class PriorMath
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "The sample count must be non-negative.");
     }
 
-    /// <summary>Checks that every element of a variance-like tensor is finite and positive.</summary>
+    /// <summary>
+    /// Checks that every element of a variance-like tensor is finite and positive. Row chunks along dimension 0 keep the
+    /// temporary masks small (a whole-tensor mask of a [P, K] factor would be P·K bytes).
+    /// </summary>
     public static void CheckPositive(Tensor values, string what, string paramName)
     {
-        using var scope = NewDisposeScope();
-        if (!values.isfinite().all().item<bool>())
+        if (!AllChunks(values, v => v.isfinite().all()))
             throw new ArgumentException($"{what} contains NaN or infinite values.", paramName);
-        if (!values.gt(0).all().item<bool>())
+        if (!AllChunks(values, v => v.gt(0).all()))
+        {
+            using var scope = NewDisposeScope();
             throw new ArgumentException($"{what} must be positive everywhere; its minimum is {values.min().to(ScalarType.Float64).item<double>():G6}.", paramName);
+        }
     }
 
     public static void CheckFinite(Tensor values, string what, string paramName)
     {
-        using var scope = NewDisposeScope();
-        if (!values.isfinite().all().item<bool>())
+        if (!AllChunks(values, v => v.isfinite().all()))
             throw new ArgumentException($"{what} contains NaN or infinite values.", paramName);
     }
 
-    /// <summary>Σ log(values) accumulated in float64.</summary>
+    /// <summary>Σ log(values) accumulated in float64, over row chunks (no whole-tensor float64 copy).</summary>
     public static double SumLog(Tensor values)
     {
-        using var scope = NewDisposeScope();
-        return values.to(ScalarType.Float64).log().sum().item<double>();
+        if (values.dim() == 0 || values.shape[0] <= ChunkRows(RowWidth(values)))
+        {
+            using var whole = NewDisposeScope();
+            return values.to(ScalarType.Float64).log().sum().item<double>();
+        }
+        double total = 0;
+        long rows = values.shape[0], chunk = ChunkRows(RowWidth(values));
+        for (long start = 0; start < rows; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            total += values.narrow(0, start, Math.Min(chunk, rows - start)).to(ScalarType.Float64).log().sum().item<double>();
+        }
+        return total;
     }
+
+    /// <summary>Whether <paramref name="test"/> (a boolean scalar per chunk) holds for every row chunk of <paramref name="values"/>.</summary>
+    private static bool AllChunks(Tensor values, Func<Tensor, Tensor> test)
+    {
+        if (values.dim() == 0 || values.numel() == 0)
+        {
+            using var whole = NewDisposeScope();
+            return test(values).item<bool>();
+        }
+        long rows = values.shape[0], chunk = ChunkRows(RowWidth(values));
+        for (long start = 0; start < rows; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            if (!test(values.narrow(0, start, Math.Min(chunk, rows - start))).item<bool>()) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Elements per index of dimension 0.</summary>
+    private static long RowWidth(Tensor values) => values.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
 }

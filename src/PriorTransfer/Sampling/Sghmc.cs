@@ -58,6 +58,9 @@ public sealed class Sghmc : SgmcmcOptimizer, optim.IMomentum
                 ((ParameterState)_state[parameter.Handle]).Velocity!.zero_();
     }
 
+    /// <inheritdoc />
+    public override string Name => "SGHMC";
+
     private protected override bool UsesVelocity => true;
 
     protected override void Dispose(bool disposing)

@@ -27,6 +27,9 @@ public sealed class Sgld : SgmcmcOptimizer
     public override double NoiseStandardDeviation(double learningRate) =>
         Math.Sqrt(2.0 * learningRate * Temperature / DatasetSize);
 
+    /// <inheritdoc />
+    public override string Name => "SGLD";
+
     private protected override bool UsesVelocity => false;
 
     private protected override void Update(ParameterState state, Tensor grad, Scalar negativeLearningRate, double noiseStd)

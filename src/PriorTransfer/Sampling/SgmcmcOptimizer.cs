@@ -21,9 +21,16 @@ namespace PriorTransfer.Sampling;
 /// when none is given, a private generator seeded with 0 (owned and disposed here). The global RNG is never used.
 /// Pass a generator seeded from the run's seed to get independent chains per seed.</para>
 /// <para><b>Cost.</b> Buffers (noise, and momentum for SGHMC) are allocated once per parameter when the parameter
-/// group is added; <see cref="step"/> allocates no tensor storage and never synchronises (no <c>item()</c>). Its
-/// managed garbage is a few hundred bytes per step: one wrapper per parameter from TorchSharp's <c>grad</c>
-/// accessor and a dispose scope; the learning-rate and momentum Scalars are cached until their value changes.</para>
+/// group is added; <see cref="step"/> allocates no tensor storage and does not synchronise (no <c>item()</c>) except
+/// in a health check, every <see cref="HealthCheckInterval"/> steps. Its managed garbage is a few hundred bytes per
+/// step: one wrapper per parameter from TorchSharp's <c>grad</c> accessor and a dispose scope; the learning-rate and
+/// momentum Scalars are cached until their value changes. Gradient clipping (<see cref="GradientClipNorm"/>, off by
+/// default) adds a few small tensors per step but no synchronisation.</para>
+/// <para><b>Health.</b> Every <see cref="HealthCheckInterval"/> steps (default 100; 0 turns it off) the sampler checks
+/// that the parameters (and SGHMC's velocities) are finite and that the gradient norm (before clipping) is finite and
+/// at most <see cref="DivergenceGradientNorm"/>; a failure is a <see cref="SamplerDivergedException"/> naming the step
+/// and, after <see cref="NameParameters"/>, the parameter. A NaN born between two checks is caught by the next one:
+/// it propagates through every later update.</para>
 /// <para>As in TorchSharp's SGD, a parameter whose <c>grad</c> is null (frozen, or unused by the loss) is skipped
 /// entirely: it receives no noise either.</para>
 /// <para>The generator state is not part of <c>state_dict()</c>; save it separately with
@@ -35,8 +42,16 @@ public abstract class SgmcmcOptimizer : OptimizerHelper
     private readonly List<CachedScalar> _negativeLearningRates = new();
     private readonly Generator _generator;
     private readonly bool _ownsGenerator;
+    private readonly Dictionary<IntPtr, string> _names = new();
     private double _temperature;
     private bool _disposed;
+    private int _healthCheckInterval = DefaultHealthCheckInterval;
+    private double _divergenceGradientNorm = SamplerHealth.DefaultDivergenceGradientNorm;
+    private double? _gradientClipNorm;
+    private int _lastHealthyCheck;
+
+    /// <summary>Default number of steps between two health checks.</summary>
+    public const int DefaultHealthCheckInterval = 100;
 
     /// <param name="parameters">The parameters to sample (e.g. <c>model.parameters()</c>).</param>
     /// <param name="learningRate">Initial learning rate lr (≥ 0); change it per step through <see cref="LearningRate"/>.</param>
@@ -79,6 +94,64 @@ public abstract class SgmcmcOptimizer : OptimizerHelper
     /// phase of a cyclical schedule, or a snapshot ensemble). Default true.
     /// </summary>
     public bool NoiseEnabled { get; set; } = true;
+
+    /// <summary>Name of the algorithm in messages ("SGLD", "SGHMC").</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Number of <see cref="step"/> calls so far (the step a divergence message names, 1-based).</summary>
+    public int StepCount { get; private set; }
+
+    /// <summary>
+    /// Steps between two health checks (NaN/Inf parameters, exploding gradient norm); each check synchronises with the
+    /// device once. 0 turns the checks off. Default <see cref="DefaultHealthCheckInterval"/>.
+    /// </summary>
+    public int HealthCheckInterval
+    {
+        get => _healthCheckInterval;
+        set
+        {
+            if (value < 0)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The health-check interval must be ≥ 0 steps (0 turns the checks off).");
+            _healthCheckInterval = value;
+        }
+    }
+
+    /// <summary>
+    /// Gradient norm (global L2 over all parameters, before clipping) above which a health check declares the chain
+    /// diverged. Default <see cref="SamplerHealth.DefaultDivergenceGradientNorm"/>; +∞ checks only for NaN/Inf.
+    /// </summary>
+    public double DivergenceGradientNorm
+    {
+        get => _divergenceGradientNorm;
+        set
+        {
+            SamplerHealth.CheckLimit(value);
+            _divergenceGradientNorm = value;
+        }
+    }
+
+    /// <summary>
+    /// When set, each step first rescales the gradients so that their global L2 norm is at most this value (no host
+    /// synchronisation). Off (null) by default: clipping changes the dynamics, so the chain no longer samples exactly
+    /// the tempered posterior while it is active; use it to survive early transients, not as a permanent setting.
+    /// </summary>
+    public double? GradientClipNorm
+    {
+        get => _gradientClipNorm;
+        set
+        {
+            if (value is { } v) SamplerHealth.CheckClipNorm(v);
+            _gradientClipNorm = value;
+        }
+    }
+
+    /// <summary>Uses <paramref name="module"/>'s parameter names in divergence messages (parameters are matched by identity).</summary>
+    public void NameParameters(nn.Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        foreach (var (name, parameter) in module.named_parameters())
+            _names[parameter.Handle] = name;
+    }
 
     /// <summary>The generator the noise is drawn from.</summary>
     public Generator Generator => _generator;
@@ -141,11 +214,22 @@ public abstract class SgmcmcOptimizer : OptimizerHelper
             loss = closure();
         }
 
+        StepCount++;
+        var check = _healthCheckInterval > 0 && StepCount % _healthCheckInterval == 0;
+
         // One scope per step, as TorchSharp's own optimizers do: gradient wrappers (and any wrapper an in-place op
         // hands back) are released here; the buffers were created outside and are not in it.
         using (torch.no_grad())
         using (NewDisposeScope())
         {
+            Tensor? gradientNorm = null;
+            if (check || _gradientClipNorm is not null)
+            {
+                var gradients = Gradients();
+                gradientNorm = SamplerHealth.GradientNorm(gradients);
+                if (_gradientClipNorm is { } maxNorm) SamplerHealth.ClipGradients(gradients, gradientNorm, maxNorm);
+            }
+
             for (var g = 0; g < _parameter_groups.Count; g++)
             {
                 var learningRate = _parameter_groups[g].LearningRate;
@@ -159,9 +243,42 @@ public abstract class SgmcmcOptimizer : OptimizerHelper
                     Update(states[i], grad, negativeLearningRate, noiseStd);
                 }
             }
+
+            if (check) CheckHealth(gradientNorm!);
         }
 
         return loss;
+    }
+
+    private List<Tensor> Gradients()
+    {
+        var gradients = new List<Tensor>();
+        foreach (var states in _groupStates)
+            foreach (var state in states)
+                if (state.Parameter.grad is { } grad) gradients.Add(grad);
+        return gradients;
+    }
+
+    private void CheckHealth(Tensor gradientNorm)
+    {
+        var tensors = new List<(string, Tensor)>();
+        for (var g = 0; g < _groupStates.Count; g++)
+        {
+            for (var i = 0; i < _groupStates[g].Length; i++)
+            {
+                var state = _groupStates[g][i];
+                var name = _names.TryGetValue(state.Parameter.Handle, out var n)
+                    ? $"parameter '{n}'"
+                    : _groupStates.Count == 1 ? $"parameter #{i}" : $"parameter #{i} of group {g}";
+                tensors.Add((name, state.Parameter));
+                if (state.Velocity is { } velocity) tensors.Add(($"the velocity of {name}", velocity));
+            }
+        }
+        var context = _lastHealthyCheck > 0
+            ? $"checked every {_healthCheckInterval} steps; the check at step {_lastHealthyCheck} passed"
+            : $"checked every {_healthCheckInterval} steps; first check";
+        SamplerHealth.Check(Name, StepCount, tensors, gradientNorm, _divergenceGradientNorm, context);
+        _lastHealthyCheck = StepCount;
     }
 
     /// <summary>Whether <see cref="ParameterState.Velocity"/> buffers are needed.</summary>

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using PriorTransfer.IO;
 using PriorTransfer.Parameters;
 using PriorTransfer.Priors;
 using TorchSharp;
@@ -73,8 +74,9 @@ public static class PriorFile
     private const int ChunkElements = 1 << 20;
 
     /// <summary>
-    /// Writes <paramref name="gaussian"/> (converted to float32) atomically: to a temporary file in the same folder,
-    /// flushed to disk, then moved over <paramref name="path"/>.
+    /// Writes <paramref name="gaussian"/> (converted to float32) atomically through <see cref="AtomicFile"/>: to a
+    /// temporary file in the same folder, flushed to disk, then moved over <paramref name="path"/>. A path that cannot be
+    /// written is an <see cref="OutputPathException"/>.
     /// </summary>
     public static void Write(string path, SwagGaussian gaussian, PriorSource source, DateTimeOffset? created = null,
         IReadOnlyDictionary<string, string>? extraMetadata = null)
@@ -113,35 +115,14 @@ public static class PriorFile
         };
         var header = BuildHeader(metadata, tensors);
 
-        var fullPath = System.IO.Path.GetFullPath(path);
-        var folder = System.IO.Path.GetDirectoryName(fullPath) ?? ".";
-        Directory.CreateDirectory(folder);
-        var temporary = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                stream.Write(length);
-                stream.Write(header);
-                foreach (var (_, data) in tensors) WriteFloats(stream, data);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            try
-            {
-                File.Delete(temporary);
-            }
-            catch (IOException)
-            {
-                // Best effort: the original error matters more.
-            }
-            throw;
-        }
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+            stream.Write(length);
+            stream.Write(header);
+            foreach (var (_, data) in tensors) WriteFloats(stream, data);
+        });
     }
 
     /// <summary>Reads and fully validates a prior file; throws <see cref="PriorFileException"/> saying what is wrong.</summary>
@@ -299,6 +280,8 @@ public static class PriorFile
             throw new PriorFileException(path, $"truncated: {fileLength} bytes, shorter than the 8-byte header length that starts a safetensors file.");
         Span<byte> lengthBytes = stackalloc byte[8];
         stream.ReadExactly(lengthBytes);
+        if (lengthBytes.SequenceEqual("PTCKPT01"u8))
+            throw new PriorFileException(path, "this is a PriorTransfer checkpoint (weights from `pretrain`), not a prior file. Give it with --checkpoint; prior files come from `learn-prior`.");
         var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
         if (headerLength == 0 || headerLength > MaxHeaderBytes)
             throw new PriorFileException(path, $"bad header length {headerLength} (must be 1..{MaxHeaderBytes} bytes): not a safetensors file, or a damaged one.");

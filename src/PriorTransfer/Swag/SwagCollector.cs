@@ -39,7 +39,9 @@ public sealed class SwagCollector : IDisposable
     public SwagCollector(ParameterLayout layout, int rank, double varianceFloor = DefaultVarianceFloor, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(layout);
-        if (rank < 0) throw new ArgumentOutOfRangeException(nameof(rank), rank, "The rank must be non-negative.");
+        if (rank < 0)
+            throw new ArgumentOutOfRangeException(nameof(rank), rank,
+                "The rank K (number of deviation columns kept) must be ≥ 0: 0 gives a diagonal-only SWAG prior, K ≥ 2 a low-rank factor (the paper uses K = 20).");
         if (!(varianceFloor > 0) || double.IsInfinity(varianceFloor))
             throw new ArgumentOutOfRangeException(nameof(varianceFloor), varianceFloor, "The variance floor must be a positive finite number.");
         Layout = layout;

@@ -14,6 +14,18 @@ public sealed record DownstreamBudget
     public double SghmcMomentum { get; init; } = 0.9;
     public bool Augment { get; init; } = true;
 
-    /// <summary>A small budget for demos and quick profiles.</summary>
-    public static DownstreamBudget Quick { get; } = new() { Steps = 150, SamplerSteps = 200, EnsembleSize = 5 };
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first value out of range.</summary>
+    public void Validate()
+    {
+        if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), $"steps must be at least 1; got {Steps}.");
+        if (SamplerSteps < 1) throw new ArgumentOutOfRangeException(nameof(SamplerSteps), $"sampler steps must be at least 1; got {SamplerSteps}.");
+        if (Cycles < 1) throw new ArgumentOutOfRangeException(nameof(Cycles), $"cycles must be at least 1; got {Cycles}.");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"batch size must be at least 1; got {BatchSize}.");
+        if (EnsembleSize < 1) throw new ArgumentOutOfRangeException(nameof(EnsembleSize), $"ensemble size must be at least 1; got {EnsembleSize}.");
+        if (SghmcMomentum is < 0 or >= 1 || double.IsNaN(SghmcMomentum))
+            throw new ArgumentOutOfRangeException(nameof(SghmcMomentum), $"SGHMC momentum must be in [0, 1); got {SghmcMomentum}.");
+    }
+
+    /// <summary>A small budget for demos and quick profiles (about 3,200 images seen per fit).</summary>
+    public static DownstreamBudget Quick { get; } = new() { Steps = 100, SamplerSteps = 100, BatchSize = 32, EnsembleSize = 5 };
 }

@@ -29,6 +29,9 @@ public sealed class DownstreamFit : IDisposable
         members = ensemble;
     }
 
+    /// <summary>The (first) model: the point estimate, or the module the samples are loaded into.</summary>
+    public Classifier Model => model;
+
     /// <summary>Number of models averaged: BMA samples or ensemble members (1 for a point estimate).</summary>
     public int Size => samples?.Count ?? members.Count;
 

@@ -15,6 +15,21 @@ public sealed record DownstreamHyperparameters(
     double HeadVariance = 1.0,
     double? Temperature = null)
 {
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first value out of range.</summary>
+    public void Validate()
+    {
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), $"learning rate must be positive and finite; got {LearningRate}.");
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
+            throw new ArgumentOutOfRangeException(nameof(WeightDecay), $"weight decay must be ≥ 0 and finite; got {WeightDecay}.");
+        if (Lambda is { } l && (!(l > 0) || double.IsInfinity(l)))
+            throw new ArgumentOutOfRangeException(nameof(Lambda), $"the prior scale λ must be a positive finite number; got {l} (learned priors are usually tuned over 1e4 to 1e8).");
+        if (!(HeadVariance > 0) || double.IsInfinity(HeadVariance))
+            throw new ArgumentOutOfRangeException(nameof(HeadVariance), $"the head's prior variance must be a positive finite number; got {HeadVariance}.");
+        if (Temperature is { } t && (!(t >= 0) || double.IsInfinity(t)))
+            throw new ArgumentOutOfRangeException(nameof(Temperature), $"the temperature T must be finite and ≥ 0; got {t}.");
+    }
+
     public override string ToString()
     {
         var parts = new List<string> { $"lr={F(LearningRate)}" };

@@ -33,6 +33,11 @@ public static class DownstreamRun
         Action<GridPoint<DownstreamHyperparameters>>? onGridPoint = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
+        // Bad options are a one-line fix: report them before any data is loaded or model trained.
+        if (seed < 0) throw new ArgumentOutOfRangeException(nameof(seed), $"seed must be ≥ 0; got {seed}.");
+        if (grid.Count == 0) throw new ArgumentException("the tuning grid is empty.", nameof(grid));
+        budget.Validate();
+        foreach (var hyper in grid) hyper.Validate();
         using var train = Subsets.Training(setup.Task, n, seed);
         using var validation = Subsets.Validation(setup.Task);
         using var search = GridSearch.Run(grid,

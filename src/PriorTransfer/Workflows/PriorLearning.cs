@@ -2,6 +2,7 @@ using PriorTransfer.Metrics;
 using System.Diagnostics;
 using System.Globalization;
 using PriorTransfer.Data;
+using PriorTransfer.IO;
 using PriorTransfer.Models;
 using PriorTransfer.Parameters;
 using PriorTransfer.Serialization;
@@ -23,7 +24,12 @@ public sealed record PriorLearningOptions
     public int BatchSize { get; init; } = 128;
     public double Momentum { get; init; } = 0.9;
     public double WeightDecay { get; init; } = 5e-4;
-    public double VarianceFloor { get; init; } = SwagCollector.DefaultVarianceFloor;
+    /// <summary>
+    /// Smallest SWAG variance kept. Parameters that barely move during SWAG get variances near 0, and the prior's
+    /// stiffest direction has precision 1/(λ·min var·N): a floor of 1e-10 keeps λ = 10⁸ (the top of the tuning grid)
+    /// at a prior variance of at least 1e-2, stable for SGD at the default learning rates.
+    /// </summary>
+    public double VarianceFloor { get; init; } = 1e-10;
     public bool Augment { get; init; } = true;
     public long Seed { get; init; }
 
@@ -34,6 +40,10 @@ public sealed record PriorLearningOptions
         if (Rank < 1) throw new ArgumentOutOfRangeException(nameof(Rank), $"rank K must be at least 1; got {Rank}.");
         if (SnapshotCount < 2) throw new ArgumentOutOfRangeException(nameof(Snapshots), $"SWAG needs at least 2 snapshots; got {SnapshotCount}.");
         if (StepsPerSnapshot < 1) throw new ArgumentOutOfRangeException(nameof(StepsPerSnapshot), $"steps per snapshot must be at least 1; got {StepsPerSnapshot}.");
+        if (!(VarianceFloor > 0) || double.IsInfinity(VarianceFloor))
+            throw new ArgumentOutOfRangeException(nameof(VarianceFloor), $"the variance floor must be a positive finite number; got {VarianceFloor}.");
+        // The SGD settings, checked now rather than after the checkpoint and the data are loaded.
+        new SgdOptions { Steps = 1, BatchSize = BatchSize, LearningRate = LearningRate, Momentum = Momentum, WeightDecay = WeightDecay, Seed = Seed }.Validate();
     }
 }
 
@@ -59,6 +69,7 @@ public static class PriorLearning
         options.Validate();
         if (!task.HasSource)
             throw new ArgumentException($"task '{task.Name}' has no source part to learn a prior on; use fashion-split, fashion-to-digits or fashion-interleaved.");
+        AtomicFile.EnsureWritable(priorPath);   // fail now, not after SWAG
         var clock = Stopwatch.StartNew();
         using var model = Checkpoint.Load(checkpointPath);
         var train = task.SourceTrain;
@@ -82,18 +93,8 @@ public static class PriorLearning
             learningRate: step => schedule.LearningRate(step),
             cancellationToken: cancellationToken);
 
-        using (var gaussian = collector.ToGaussian())
-        {
-            PriorFile.Write(priorPath, gaussian, new PriorSource(task.Name, PriorLoss.Supervised, model.Spec.Architecture),
-                extraMetadata: new Dictionary<string, string>
-                {
-                    ["swag_learning_rate"] = options.LearningRate.ToString("R", CultureInfo.InvariantCulture),
-                    ["swag_steps_per_snapshot"] = options.StepsPerSnapshot.ToString(CultureInfo.InvariantCulture),
-                    ["swag_batch_size"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
-                    ["source_checkpoint"] = Path.GetFileName(checkpointPath),
-                });
-        }
-
+        // The SWA-mean checkpoint is written before the prior file: a run killed in between leaves no prior file
+        // without its checkpoint (DownstreamSetup needs both), only a checkpoint that the rerun overwrites.
         collector.WriteMean(model);
         RecalibrateBatchNorm(model, train, options.BatchSize);
         var swaTest = Evaluator.Evaluate(model, task.SourceTest);
@@ -105,6 +106,17 @@ public static class PriorLearning
             ["loss"] = "supervised",
             ["prior"] = Path.GetFileName(priorPath),
         });
+        using (var gaussian = collector.ToGaussian())
+        {
+            PriorFile.Write(priorPath, gaussian, new PriorSource(task.Name, PriorLoss.Supervised, model.Spec.Architecture),
+                extraMetadata: new Dictionary<string, string>
+                {
+                    ["swag_learning_rate"] = options.LearningRate.ToString("R", CultureInfo.InvariantCulture),
+                    ["swag_steps_per_snapshot"] = options.StepsPerSnapshot.ToString(CultureInfo.InvariantCulture),
+                    ["swag_batch_size"] = options.BatchSize.ToString(CultureInfo.InvariantCulture),
+                    ["source_checkpoint"] = Path.GetFileName(checkpointPath),
+                });
+        }
         return new PriorLearningResult(priorPath, swaPath, PriorFile.Inspect(priorPath), swaTest, clock.Elapsed);
     }
 

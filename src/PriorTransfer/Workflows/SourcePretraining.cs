@@ -2,6 +2,7 @@ using PriorTransfer.Metrics;
 using System.Diagnostics;
 using System.Globalization;
 using PriorTransfer.Data;
+using PriorTransfer.IO;
 using PriorTransfer.Models;
 using PriorTransfer.Training;
 
@@ -26,6 +27,8 @@ public static class SourcePretraining
     {
         if (!task.HasSource)
             throw new ArgumentException($"task '{task.Name}' has no source part to pre-train on; use fashion-split, fashion-to-digits or fashion-interleaved.");
+        options.Sgd.Validate();
+        AtomicFile.EnsureWritable(checkpointPath);   // fail now, not after the training
         var train = task.SourceTrain;
         var spec = new ModelSpec(options.Architecture, train.Channels, train.ClassCount);
         using var model = ModelFactory.Create(spec, options.Sgd.Seed);

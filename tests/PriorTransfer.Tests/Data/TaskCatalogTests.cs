@@ -117,7 +117,7 @@ public class TaskCatalogTests
         Assert.Equal(["0", "1", "2"], task.DownstreamClassNames);
         Assert.Equal([24L, 1, 10, 12], task.DownstreamPool.Images.shape);
         Assert.Equal(6, task.DownstreamTest.Count);
-        var e = Assert.Throws<InvalidOperationException>(() => task.SourceTrain);
+        var e = Assert.Throws<TaskHasNoSourceException>(() => task.SourceTrain);
         Assert.Contains("downstream-only", e.Message);
     }
 

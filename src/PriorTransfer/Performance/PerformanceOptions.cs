@@ -1,0 +1,103 @@
+namespace PriorTransfer.Performance;
+
+/// <summary>
+/// Sizes and repetitions of the performance suite (<see cref="PerformanceSuite"/>). <see cref="Full"/> measures what
+/// BENCHMARK.md asks for; <see cref="Quick"/> the same figures with fewer rounds, shorter blocks and a smaller prior for
+/// the memory figure (under 5 minutes on 2 busy cores).
+/// </summary>
+public sealed record PerformanceOptions
+{
+    /// <summary>"quick" or "full" (or anything else for a custom configuration); recorded in the report.</summary>
+    public string Profile { get; init; } = "full";
+
+    /// <summary>libtorch intra-op threads, on both the C# and the PyTorch side.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Paired (baseline, candidate) rounds per ratio figure, after one warm-up round.</summary>
+    public int Rounds { get; init; } = 9;
+
+    /// <summary>Optimiser steps per timed block of the batch-64 and batch-128 step figures (batch 10 runs twice as many).</summary>
+    public int StepsPerBlock { get; init; } = 20;
+
+    /// <summary>Architectures of the MAP-step figures (resnet8 is also the one of the sampler, SWAG and BMA figures).</summary>
+    public IReadOnlyList<string> Architectures { get; init; } = ["resnet8", "resnet20"];
+
+    /// <summary>Batch sizes of the MAP-step figures: 64 has the target, 10 is information (the prior's share is largest there).</summary>
+    public IReadOnlyList<int> MapBatchSizes { get; init; } = [64, 10];
+
+    /// <summary>K of the learned prior in the MAP-step and sampler figures.</summary>
+    public int PriorRank { get; init; } = 20;
+
+    /// <summary>Steps of the "source epoch" of the SWAG figure (one snapshot per epoch, as SWAG does; the real epoch of 30,000 images has 234).</summary>
+    public int SwagEpochSteps { get; init; } = 100;
+
+    /// <summary>S, the samples of the BMA figure.</summary>
+    public int BmaSamples { get; init; } = 10;
+
+    /// <summary>Test images of the BMA figure.</summary>
+    public int BmaImages { get; init; } = 2000;
+
+    /// <summary>P of the prior timing figures.</summary>
+    public IReadOnlyList<long> PriorDimensions { get; init; } = [100_000, 1_000_000, 10_000_000];
+
+    /// <summary>K of the prior timing figures.</summary>
+    public IReadOnlyList<int> PriorRanks { get; init; } = [5, 20];
+
+    /// <summary>Timings per (P, K), after one warm-up; the median is reported.</summary>
+    public int PriorRepeats { get; init; } = 5;
+
+    /// <summary>P of the memory figure (BENCHMARK: 25·10⁶).</summary>
+    public long MemoryDimension { get; init; } = 25_000_000;
+
+    /// <summary>K of the memory figure.</summary>
+    public int MemoryRank { get; init; } = 20;
+
+    /// <summary>Batch of the throughput figures (and of the PyTorch comparison).</summary>
+    public int ThroughputBatchSize { get; init; } = 128;
+
+    /// <summary>Run bench/pytorch/bench_resnet.py as a child process and report the throughput ratio.</summary>
+    public bool ComparePyTorch { get; init; }
+
+    /// <summary>The interpreter with torch (Debian's python3-torch is under /usr/bin/python3).</summary>
+    public string Python { get; init; } = PyTorchReference.DefaultPython;
+
+    public long Seed { get; init; }
+
+    /// <summary>
+    /// Apply <see cref="NativeAllocator.RetainFreedMemory"/> for the run (and give the PyTorch child the same policy);
+    /// false measures with the C allocator's defaults. With it on, the suite also measures the policy's effect.
+    /// </summary>
+    public bool RetainFreedNativeMemory { get; init; } = true;
+
+    /// <summary>All figures as BENCHMARK.md specifies them.</summary>
+    public static PerformanceOptions Full => new();
+
+    /// <summary>The same figures, fewer rounds and shorter blocks; the memory figure at P = 5·10⁶.</summary>
+    public static PerformanceOptions Quick => new()
+    {
+        Profile = "quick",
+        Rounds = 5,
+        StepsPerBlock = 6,
+        SwagEpochSteps = 20,
+        BmaImages = 1000,
+        PriorRepeats = 3,
+        MemoryDimension = 5_000_000,
+    };
+
+    public void Validate()
+    {
+        if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "At least one thread is needed.");
+        if (Rounds < 1) throw new ArgumentOutOfRangeException(nameof(Rounds), Rounds, "At least one round is needed.");
+        if (StepsPerBlock < 1) throw new ArgumentOutOfRangeException(nameof(StepsPerBlock), StepsPerBlock, "At least one step per block is needed.");
+        if (SwagEpochSteps < 1) throw new ArgumentOutOfRangeException(nameof(SwagEpochSteps), SwagEpochSteps, "The epoch needs at least one step.");
+        if (BmaSamples < 1 || BmaImages < 1) throw new ArgumentOutOfRangeException(nameof(BmaSamples), "The BMA figure needs at least one sample and one image.");
+        if (PriorRank < 1 || MemoryRank < 1 || PriorRanks.Any(k => k < 1)) throw new ArgumentOutOfRangeException(nameof(PriorRank), "Prior ranks must be at least 1.");
+        if (PriorDimensions.Count < 2 || PriorDimensions.Any(p => p < 1)) throw new ArgumentOutOfRangeException(nameof(PriorDimensions), "The linearity check needs at least two positive dimensions.");
+        if (MemoryDimension < 1) throw new ArgumentOutOfRangeException(nameof(MemoryDimension), MemoryDimension, "P must be positive.");
+        if (PriorRepeats < 1) throw new ArgumentOutOfRangeException(nameof(PriorRepeats), PriorRepeats, "At least one repeat is needed.");
+        if (ThroughputBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(ThroughputBatchSize), ThroughputBatchSize, "The batch size must be positive.");
+        foreach (var a in Architectures)
+            if (a is not ("resnet8" or "resnet20")) throw new ArgumentException($"The suite measures resnet8 and resnet20 (28×28 grayscale); got '{a}'.", nameof(Architectures));
+        if (MapBatchSizes.Count == 0 || MapBatchSizes.Any(b => b < 1)) throw new ArgumentOutOfRangeException(nameof(MapBatchSizes), "Batch sizes must be positive.");
+    }
+}
