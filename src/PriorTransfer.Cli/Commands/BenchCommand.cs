@@ -80,6 +80,6 @@ internal static class BenchCommand
     {
         private readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
 
-        public void Report(string value) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {value}");
+        public void Report(string value) => Console.Error.WriteLine($"[{clock.Elapsed:h\\:mm\\:ss}] {value}");
     }
 }

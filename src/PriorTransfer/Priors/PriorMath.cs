@@ -8,8 +8,11 @@ internal static class PriorMath
 {
     public static readonly double Log2Pi = Math.Log(2 * Math.PI);
 
-    /// <summary>Rows per chunk when a [P, K] tensor is reduced in float64 (bounds the temporary to ~32 MB).</summary>
-    public static long ChunkRows(long columns) => Math.Max(1, (1L << 22) / Math.Max(1, columns));
+    /// <summary>
+    /// Rows per chunk when a [P, K] tensor is checked or reduced piecewise: 2²⁰ elements (8 MB in float64), so that the
+    /// temporaries of building a prior stay a small fraction of one P-vector even at P = 25·10⁶.
+    /// </summary>
+    public static long ChunkRows(long columns) => Math.Max(1, (1L << 20) / Math.Max(1, columns));
 
     public static void CheckFloating(ScalarType dtype)
     {
