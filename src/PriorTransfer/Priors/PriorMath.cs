@@ -20,6 +20,14 @@ internal static class PriorMath
             throw new ArgumentException($"Priors compute in float32 or float64; got {dtype}.", nameof(dtype));
     }
 
+    /// <summary>Throws unless θ has shape [P].</summary>
+    public static void CheckShape(Tensor theta, long dimension)
+    {
+        ArgumentNullException.ThrowIfNull(theta);
+        if (theta.dim() != 1 || theta.shape[0] != dimension)
+            throw new ArgumentException($"θ must have shape [{dimension}]; got [{string.Join(", ", theta.shape)}].", nameof(theta));
+    }
+
     /// <summary>θ [P] converted to the prior's dtype and device (no copy when it already is).</summary>
     public static Tensor Prepare(Tensor theta, long dimension, ScalarType dtype, Device device)
     {
