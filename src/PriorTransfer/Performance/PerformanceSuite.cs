@@ -315,20 +315,21 @@ public static class PerformanceSuite
                 foreach (var p in options.PriorDimensions)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    progress?.Report($"prior LogProb + Gradient: P = {FormatCount(p)}, K = {k}");
+                    progress?.Report($"prior LogProb + AddGradient: P = {FormatCount(p)}, K = {k}");
                     using var prior = RandomPrior(p, k, options.Seed + 8);
                     using var theta = RandomPoint(prior, options.Seed + 11);
+                    using var gradient = zeros(p);
                     double seconds = PairedTiming.MedianSeconds(() =>
                     {
                         using var scope = NewDisposeScope();
                         prior.LogProb(theta);
-                        prior.Gradient(theta);
+                        prior.AddGradient(theta, gradient, -1e-3);
                     }, options.PriorRepeats);
                     points.Add((p, k, seconds));
                     figures.Add(new PerformanceFigure
                     {
                         Id = $"prior-time/P={FormatCount(p)}/K={k}",
-                        Description = $"LowRankGaussian LogProb + Gradient, P = {p:N0}, K = {k} (float32)",
+                        Description = $"LowRankGaussian LogProb + AddGradient (the training step's prior term, into an existing gradient vector), P = {p:N0}, K = {k}, float32",
                         Value = seconds * 1000,
                         Unit = "ms",
                         Details = new Dictionary<string, object?>
@@ -348,7 +349,7 @@ public static class PerformanceSuite
             yield return new PerformanceFigure
             {
                 Id = "prior-linearity",
-                Description = "prior LogProb + Gradient time fitted as a·P·K + b over all sizes: R²",
+                Description = "prior LogProb + AddGradient time fitted as a·P·K + b over all sizes: R²",
                 Value = r2,
                 Unit = "R²",
                 TargetKind = TargetKind.AtLeast,
@@ -453,13 +454,15 @@ public static class PerformanceSuite
             // Warm-up at a small size: libtorch's code pages and thread pools are not the prior's memory.
             using (var small = RandomPrior(200_000, k, options.Seed + 10))
             using (var smallTheta = RandomPoint(small, options.Seed + 11))
+            using (var smallGradient = zeros(200_000))
             using (NewDisposeScope())
             {
                 small.LogProb(smallTheta).item<float>();
-                small.Gradient(smallTheta);
+                small.AddGradient(smallTheta, smallGradient, -1e-3);
             }
-            // θ stands for the model's parameters, which exist anyway: made before the baseline.
+            // θ and its gradient stand for the model's parameters and gradients, which exist anyway: made before the baseline.
             using var theta = RandomVector(p, options.Seed + 11);
+            using var gradient = zeros(p);
             // Every temporary counted: with freed memory retained, a temporary could reuse pages freed earlier.
             bool restored = NativeAllocator.IsRetaining && NativeAllocator.RestoreDefaults();
             long held, peak;
@@ -481,7 +484,7 @@ public static class PerformanceSuite
                 using (NewDisposeScope())
                 {
                     prior.LogProb(theta).item<float>();
-                    prior.Gradient(theta);
+                    prior.AddGradient(theta, gradient, -1e-3);
                 }
                 seconds = clock.Elapsed.TotalSeconds;
                 peak = ProcessMemory.Read().Peak - before;
@@ -499,14 +502,14 @@ public static class PerformanceSuite
                 ["heldBytes"] = held,
                 ["peakBytes"] = peak,
                 ["managedAllocatedBytes"] = managed,
-                ["logProbPlusGradientSeconds"] = Math.Round(seconds, 3),
+                ["logProbPlusAddGradientSeconds"] = Math.Round(seconds, 3),
                 ["peakResetByClearRefs"] = peakReset,
-                ["includes"] = "peak: building the prior from fresh tensors (mean, diagonal, factor), its constants, then LogProb and Gradient at a θ made beforehand; measured with glibc's default thresholds so that every temporary counts",
+                ["includes"] = "peak: building the prior from fresh tensors (mean, diagonal, factor) with its constants (1/A, K×K factors), then LogProb and AddGradient (with the prior's two work vectors) at a θ and into a gradient made beforehand; measured with glibc's default thresholds so that every temporary counts",
             };
             yield return new PerformanceFigure
             {
                 Id = "prior-memory/peak",
-                Description = $"peak resident memory of building a LowRankGaussian and one LogProb + Gradient ÷ (K+2)·P·4 bytes, P = {p:N0}, K = {k}",
+                Description = $"peak resident memory of building a LowRankGaussian and one LogProb + AddGradient ÷ (K+2)·P·4 bytes, P = {p:N0}, K = {k}",
                 Value = peakReset ? peak / ideal : null,
                 Unit = "ratio",
                 TargetKind = TargetKind.AtMost,

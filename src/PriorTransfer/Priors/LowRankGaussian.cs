@@ -110,12 +110,13 @@ public sealed class LowRankGaussian : IPrior
         return quad.mul(-0.5).add(logNormaliser).MoveToOuterDisposeScope();
     }
 
+    /// <remarks>Computed in the prior's work vectors (see <see cref="AddGradient"/>); only the result is allocated.</remarks>
     public Tensor Gradient(Tensor theta)
     {
+        PriorMath.CheckShape(theta, Dimension);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var r = PriorMath.Prepare(theta, Dimension, DType, Device).sub(Mean);
-        return SolveResidual(r).neg_().MoveToOuterDisposeScope();
+        return SolveResidualInPlace(Residual(theta)).neg().MoveToOuterDisposeScope();
     }
 
     /// <summary>
