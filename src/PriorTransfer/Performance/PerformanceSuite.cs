@@ -126,6 +126,8 @@ public static class PerformanceSuite
         foreach (var k in options.PriorRanks) ids.Add($"prior-scaling/K={k}");
         foreach (var arch in options.Architectures) ids.Add($"throughput/{arch}/batch{options.ThroughputBatchSize}");
         foreach (var arch in options.Architectures) ids.Add($"pytorch-ratio/{arch}/batch{options.ThroughputBatchSize}");
+        foreach (var arch in options.Architectures) ids.Add($"pytorch-ratio-channels-last/{arch}/batch{options.ThroughputBatchSize}");
+        ids.Add($"channels-last/resnet20/batch{options.ThroughputBatchSize}");
         ids.Add($"threads/resnet8/batch{options.ThroughputBatchSize}");
         ids.Add("prior-memory/peak");
         ids.Add("prior-memory/held");
@@ -391,6 +393,7 @@ public static class PerformanceSuite
         {
             int batch = options.ThroughputBatchSize;
             int steps = options.StepsPerBlock;
+            var sameLayout = new List<PerformanceFigure>();
             foreach (var arch in options.Architectures)
             {
                 progress?.Report($"training throughput: {arch}, batch {batch}{(pytorch is null ? "" : ", interleaved with PyTorch")}");
@@ -399,19 +402,23 @@ public static class PerformanceSuite
                 var sgd = new SgdOptions { Steps = steps, BatchSize = batch, LearningRate = 0.01, WeightDecay = 5e-4, Nesterov = true, Seed = options.Seed };
                 void Train() => SgdTrainer.Train(model, data, sgd);
                 var details = new Dictionary<string, object?> { ["stepsPerBlock"] = steps, ["threads"] = options.Threads };
+                string ratioId = $"pytorch-ratio/{arch}/batch{batch}";
+                string sameLayoutId = $"pytorch-ratio-channels-last/{arch}/batch{batch}";
+                string sameLayoutDescription = $"training throughput ÷ PyTorch's with the same channels-last activations, {arch}, batch {batch}";
                 if (pytorch is null)
                 {
                     double seconds = PairedTiming.MedianSeconds(Train, Rounds);
                     yield return ThroughputFigure(arch, batch, steps * batch / seconds, details);
                     yield return new PerformanceFigure
                     {
-                        Id = $"pytorch-ratio/{arch}/batch{batch}",
+                        Id = ratioId,
                         Description = $"training throughput ÷ PyTorch's on the same network and step, {arch}, batch {batch}",
                         Unit = "ratio",
                         TargetKind = TargetKind.AtLeast,
                         Target = PyTorchTarget,
                         Note = "not measured: run with --compare-pytorch",
                     };
+                    sameLayout.Add(new PerformanceFigure { Id = sameLayoutId, Description = sameLayoutDescription, Unit = "ratio", Note = "not measured: run with --compare-pytorch" });
                     continue;
                 }
 
@@ -419,22 +426,75 @@ public static class PerformanceSuite
                 double csharp = steps * batch / result.MedianCandidateSeconds;
                 double python = steps * batch / result.MedianBaselineSeconds;
                 yield return ThroughputFigure(arch, batch, csharp, details);
-                var ratioDetails = result.Details($"PyTorch {pytorch.TorchVersion} (Python), {pytorch.Threads} thread(s)", $"PriorTransfer SgdTrainer, {options.Threads} thread(s)", steps, "Step");
-                ratioDetails["pytorchImagesPerSecond"] = Math.Round(python, 1);
-                ratioDetails["csharpImagesPerSecond"] = Math.Round(csharp, 1);
-                ratioDetails["pytorchVersion"] = pytorch.TorchVersion;
-                ratioDetails["threads"] = options.Threads;
-                yield return new PerformanceFigure
-                {
-                    Id = $"pytorch-ratio/{arch}/batch{batch}",
-                    Description = $"training throughput ÷ PyTorch {pytorch.TorchVersion}'s on the same network and step, {arch}, batch {batch}, {options.Threads} thread(s)",
-                    Value = PairedTiming.Median(result.Ratios.Select(r => 1 / r)),
-                    Unit = "ratio",
-                    TargetKind = TargetKind.AtLeast,
-                    Target = PyTorchTarget,
-                    Details = ratioDetails,
-                };
+                yield return PyTorchFigure(ratioId, $"training throughput ÷ PyTorch {pytorch.TorchVersion}'s on the same network and step, {arch}, batch {batch}, {options.Threads} thread(s)",
+                    result, pytorch, python, csharp, steps, "PyTorch with its default memory format (idiomatic)", PyTorchTarget, null);
+
+                progress?.Report($"training throughput: {arch}, batch {batch}, interleaved with PyTorch using channels-last activations");
+                var cl = PairedTiming.Compare(() => pytorch.Run(arch, steps, channelsLast: true), () => { Train(); return (BlockTime?)null; }, Rounds, cancellationToken: cancellationToken);
+                sameLayout.Add(PyTorchFigure(sameLayoutId, sameLayoutDescription, cl, pytorch, steps * batch / cl.MedianBaselineSeconds, steps * batch / cl.MedianCandidateSeconds,
+                    steps, "PyTorch with the stages on channels-last activations, as PriorTransfer's CifarResNet", null,
+                    "information: both sides with the same activation layout"));
             }
+            foreach (var f in sameLayout) yield return f;
+            yield return LayoutEffect();
+        }
+
+        private PerformanceFigure PyTorchFigure(string id, string description, PairedResult result, PyTorchReference pytorch, double python, double csharp,
+            int steps, string baseline, double? target, string? note)
+        {
+            var details = result.Details($"PyTorch {pytorch.TorchVersion} (Python), {pytorch.Threads} thread(s): {baseline}", $"PriorTransfer SgdTrainer, {options.Threads} thread(s)", steps, "Step");
+            details["pytorchImagesPerSecond"] = Math.Round(python, 1);
+            details["csharpImagesPerSecond"] = Math.Round(csharp, 1);
+            details["pytorchVersion"] = pytorch.TorchVersion;
+            details["threads"] = options.Threads;
+            // Throughput ratios are baseline time ÷ candidate time: the reciprocals of the step-time ratios.
+            details["cpuTimeRatio"] = Math.Round(PairedTiming.Median(result.CpuRatios.Select(r => 1 / r)), 4);
+            details["ratios"] = result.Ratios.Select(r => Math.Round(1 / r, 4)).ToArray();
+            details["cpuTimeRatios"] = result.CpuRatios.Select(r => Math.Round(1 / r, 4)).ToArray();
+            return new PerformanceFigure
+            {
+                Id = id,
+                Description = description,
+                Value = PairedTiming.Median(result.Ratios.Select(r => 1 / r)),
+                Unit = "ratio",
+                TargetKind = target is null ? TargetKind.None : TargetKind.AtLeast,
+                Target = target,
+                Details = details,
+                Note = note,
+            };
+        }
+
+        /// <summary>CifarResNet's channels-last activations ÷ the default memory format, resnet20 (interleaved in-process).</summary>
+        private PerformanceFigure LayoutEffect()
+        {
+            int batch = options.ThroughputBatchSize;
+            int steps = options.StepsPerBlock;
+            progress?.Report($"activation layout: channels-last vs default, resnet20, batch {batch}");
+            using var data = RandomImages(steps * batch, options.Seed + 14);
+            using var model = CreateModel("resnet20");
+            var backbone = (CifarResNet)model.Backbone;
+            var sgd = new SgdOptions { Steps = steps, BatchSize = batch, LearningRate = 0.01, WeightDecay = 5e-4, Seed = options.Seed };
+            PairedResult result;
+            try
+            {
+                result = PairedTiming.Compare(
+                    () => { backbone.ChannelsLast = false; SgdTrainer.Train(model, data, sgd); },
+                    () => { backbone.ChannelsLast = true; SgdTrainer.Train(model, data, sgd); },
+                    Rounds, cancellationToken: cancellationToken);
+            }
+            finally
+            {
+                backbone.ChannelsLast = true;
+            }
+            return new PerformanceFigure
+            {
+                Id = $"channels-last/resnet20/batch{batch}",
+                Description = $"training step with channels-last activations ÷ with the default memory format, resnet20, batch {batch}",
+                Value = result.MedianRatio,
+                Unit = "ratio",
+                Details = result.Details("stages on NCHW (default) activations", "stages on channels-last activations (CifarResNet default)", steps, "Step"),
+                Note = "information: below 1 means the channels-last default makes training faster",
+            };
         }
 
         public IEnumerable<PerformanceFigure> PriorMemory()
