@@ -36,7 +36,7 @@ public static class PerformanceSuite
     /// <summary>Target of C# throughput ÷ PyTorch throughput.</summary>
     public const double PyTorchTarget = 0.95;
 
-    /// <summary>Target R² of the fit time ≈ a·P·K + b.</summary>
+    /// <summary>Target R² of the fit time ≈ a·P·K + c·P + b.</summary>
     public const double LinearityTarget = 0.99;
 
     /// <summary>Target of (time per P·K at the largest P) ÷ (time per P·K at the next one): no super-linear growth.</summary>
@@ -351,24 +351,25 @@ public static class PerformanceSuite
             yield return new PerformanceFigure
             {
                 Id = "prior-linearity",
-                Description = "prior LogProb + AddGradient time fitted as a·P·K + b over all sizes: R²",
-                Value = r2,
+                Description = "prior LogProb + AddGradient time fitted as a·P·K + c·P + b (products with U, element-wise work, fixed cost) over all sizes: R²",
+                Value = r2Full,
                 Unit = "R²",
                 TargetKind = TargetKind.AtLeast,
                 Target = LinearityTarget,
                 Details = new Dictionary<string, object?>
                 {
-                    ["nanosecondsPerPK"] = Math.Round(slope * 1e9, 4),
-                    ["interceptMs"] = Math.Round(intercept * 1000, 4),
-                    ["fitWithPTerm"] = new Dictionary<string, object?>
+                    ["aNanosecondsPerPK"] = Math.Round(coefficients[0] * 1e9, 4),
+                    ["cNanosecondsPerP"] = Math.Round(coefficients[1] * 1e9, 4),
+                    ["bMs"] = Math.Round(coefficients[2] * 1000, 4),
+                    ["fitPKOnly"] = new Dictionary<string, object?>
                     {
-                        ["model"] = "time = a·P·K + c·P + b",
-                        ["aNanoseconds"] = Math.Round(coefficients[0] * 1e9, 4),
-                        ["cNanoseconds"] = Math.Round(coefficients[1] * 1e9, 4),
-                        ["bMs"] = Math.Round(coefficients[2] * 1000, 4),
-                        ["r2"] = Math.Round(r2Full, 6),
+                        ["model"] = "time = a·P·K + b",
+                        ["nanosecondsPerPK"] = Math.Round(slope * 1e9, 4),
+                        ["interceptMs"] = Math.Round(intercept * 1000, 4),
+                        ["r2"] = Math.Round(r2, 6),
                     },
                 },
+                Note = "the cost has an O(P) part too (θ−μ, scaling by 1/A, the update), so the plain a·P·K + b fit (in details) is lower at small K",
             };
 
             var dims = options.PriorDimensions.Order().ToArray();
