@@ -15,7 +15,9 @@ Usage:
   bench_resnet.py --threads 2 --arch resnet8 --steps 20 --rounds 5     one-shot, prints one JSON line per run
   bench_resnet.py --threads 2 --serve                                  reads "<arch> <steps>" lines from stdin,
                                                                         answers one JSON line each; "quit" ends
-The first line printed in both modes is a JSON header with the torch version and thread count. Requires torch
+A request ending in "cl" (or --channels-last) runs the stages on channels-last activations, as PriorTransfer's
+CifarResNet does by default: the comparison is reported against idiomatic PyTorch (default memory format) and, for
+information, against PyTorch with the same layout. The first line printed in both modes is a JSON header with the torch version and thread count. Requires torch
 (Debian: /usr/bin/python3 with python3-torch).
 """
 
@@ -51,8 +53,9 @@ class BasicBlock(nn.Module):
 
 
 class CifarResNet(nn.Module):
-    def __init__(self, in_channels, blocks_per_stage, classes):
+    def __init__(self, in_channels, blocks_per_stage, classes, channels_last=False):
         super().__init__()
+        self.channels_last = channels_last
         self.conv1 = nn.Conv2d(in_channels, 16, 3, stride=1, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(16)
         self.layer1 = self._stage(16, 16, blocks_per_stage, 1)
@@ -67,14 +70,16 @@ class CifarResNet(nn.Module):
 
     def forward(self, x):
         x = F.relu(self.bn1(self.conv1(x)))
+        if self.channels_last:  # what PriorTransfer's CifarResNet does by default
+            x = x.contiguous(memory_format=torch.channels_last)
         x = self.layer3(self.layer2(self.layer1(x)))
         return self.head(x.mean([2, 3]))
 
 
-def create(arch, classes=10, seed=0):
+def create(arch, classes=10, seed=0, channels_last=False):
     torch.manual_seed(seed)
     blocks = {"resnet8": 1, "resnet20": 3}[arch]
-    model = CifarResNet(1, blocks, classes)
+    model = CifarResNet(1, blocks, classes, channels_last)
     for m in model.modules():
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -84,8 +89,8 @@ def create(arch, classes=10, seed=0):
 class Workload:
     """A model and a data set of exactly `steps` batches; `run(steps)` is one SgdTrainer.Train call."""
 
-    def __init__(self, arch, batch, seed=0):
-        self.model = create(arch, seed=seed)
+    def __init__(self, arch, batch, seed=0, channels_last=False):
+        self.model = create(arch, seed=seed, channels_last=channels_last)
         self.batch = batch
         self.generator = torch.Generator().manual_seed(seed + 1)
         self.images = None
@@ -143,20 +148,22 @@ def main():
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--serve", action="store_true", help="answer '<arch> <steps>' requests read from stdin")
+    parser.add_argument("--channels-last", action="store_true", help="stages on channels-last activations (one-shot mode)")
+    parser.add_argument("--serve", action="store_true", help="answer '<arch> <steps> [cl]' requests read from stdin")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     print(json.dumps(header(args.threads)), flush=True)
     workloads = {}
 
-    def workload(arch):
-        if arch not in workloads:
-            workloads[arch] = Workload(arch, args.batch)
-        return workloads[arch]
+    def workload(arch, channels_last=False):
+        key = (arch, channels_last)
+        if key not in workloads:
+            workloads[key] = Workload(arch, args.batch, channels_last=channels_last)
+        return workloads[key]
 
     if not args.serve:
-        w = workload(args.arch)
+        w = workload(args.arch, args.channels_last)
         w.run(min(args.steps, 3))  # warm-up
         for _ in range(args.rounds):
             print(json.dumps(result(args.arch, args.batch, args.steps, w.run(args.steps))), flush=True)
@@ -170,9 +177,10 @@ def main():
             break
         try:
             arch, steps = words[0], int(words[1])
+            channels_last = len(words) > 2 and words[2] == "cl"
             if arch not in ("resnet8", "resnet20") or steps < 1:
                 raise ValueError(f"bad request {line.strip()!r}")
-            print(json.dumps(result(arch, args.batch, steps, workload(arch).run(steps))), flush=True)
+            print(json.dumps(result(arch, args.batch, steps, workload(arch, channels_last).run(steps))), flush=True)
         except Exception as e:  # report, keep serving
             print(json.dumps({"kind": "error", "message": str(e)}), flush=True)
 

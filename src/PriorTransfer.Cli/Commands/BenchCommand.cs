@@ -11,7 +11,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var threads = CommonOptions.Threads();
-        var quick = new Option<bool>("--quick") { Description = "Fewer rounds, shorter blocks, the memory figure at P = 5e6 (a few minutes)." };
+        var quick = new Option<bool>("--quick") { Description = "Fewer rounds, shorter blocks, the memory figure at P = 1e7 (a few minutes on an idle machine)." };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file.", HelpName = "file" };
         var markdown = new Option<string?>("--markdown") { Description = "Write the table (with the load conditions) as Markdown to this file.", HelpName = "file" };
         var comparePyTorch = new Option<bool>("--compare-pytorch") { Description = "Also run the same network and step in PyTorch (a Python child process) and report the throughput ratio." };
@@ -62,11 +62,12 @@ internal static class BenchCommand
     private static void Write(PerformanceReport report)
     {
         var e = report.Environment;
-        var table = new Table().AddColumns("figure", "value", "target", "pass");
+        var table = new Table().AddColumns("figure", "value", "CPU-time ratio", "target", "pass");
         foreach (var f in report.Figures)
         {
             string pass = f.Pass switch { true => "[green]pass[/]", false => "[red]fail[/]", null => f.Value is null ? "[grey]not run[/]" : "" };
-            table.AddRow(Markup.Escape(f.Id), Markup.Escape(PerformanceReport.FormatValue(f)), Markup.Escape(f.TargetText), pass);
+            table.AddRow(Markup.Escape(f.Id), Markup.Escape(PerformanceReport.FormatValue(f)), Markup.Escape(PerformanceReport.FormatCpuRatio(f)),
+                Markup.Escape(f.TargetText), pass);
         }
         AnsiConsole.Write(table);
         var load = e.LoadAverageStart.Length == 0 ? "n/a" : string.Join(" / ", e.LoadAverageStart.Select(l => l.ToString("F2")));
@@ -80,6 +81,6 @@ internal static class BenchCommand
     {
         private readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
 
-        public void Report(string value) => Console.Error.WriteLine($"[{clock.Elapsed:mm\\:ss}] {value}");
+        public void Report(string value) => Console.Error.WriteLine($"[{clock.Elapsed:h\\:mm\\:ss}] {value}");
     }
 }

@@ -31,6 +31,16 @@ public sealed class CifarResNet : Module<Tensor, Tensor>, IFeatureExtractor
 
     public int FeatureDimension => 64;
 
+    /// <summary>
+    /// Run the three stages on channels-last (NHWC) activations (default true): the stem's output is copied once into
+    /// that memory order and BatchNorm, ReLU, the additions and libtorch's oneDNN convolutions keep it. Measured here
+    /// (TorchSharp 0.107 / libtorch 2.10, one thread, docs/performance.md): a training step of resnet8 at batch 128 is
+    /// 11% faster and one of resnet20 19% faster. Only the memory order of activations changes, so the maths is the
+    /// same (up to the order of floating-point sums inside the convolutions) and parameters keep their standard
+    /// layout (flat-parameter aliasing still applies).
+    /// </summary>
+    public bool ChannelsLast { get; set; } = true;
+
     private static Sequential Stage(int inChannels, int outChannels, int blocks, int stride)
     {
         var modules = new List<(string, Module<Tensor, Tensor>)>();
@@ -43,6 +53,8 @@ public sealed class CifarResNet : Module<Tensor, Tensor>, IFeatureExtractor
     {
         using var scope = NewDisposeScope();
         var x = functional.relu(bn1.forward(conv1.forward(input)));
+        // TorchSharp 0.107 has no contiguous(memory_format): an NHWC copy viewed back as NCHW is the channels-last tensor.
+        if (ChannelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
         x = layer3.forward(layer2.forward(layer1.forward(x)));
         return x.mean([2, 3]).MoveToOuterDisposeScope();
     }

@@ -205,14 +205,12 @@ public sealed class ParameterLayout
         var parameters = Resolve(module);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var grads = new Tensor[parameters.Count];
-        bool complete = true;
-        for (var i = 0; i < grads.Length && complete; i++)
+        var flat = GradientAlias(parameters);
+        if (flat is not null)
         {
-            grads[i] = parameters[i].grad!;
-            complete = grads[i] is not null;
+            flat.add_(vector.to(flat.dtype, flat.device), alpha);
+            return;
         }
-        if (complete && TryAddFlat(parameters, grads, vector, alpha)) return;
         for (var i = 0; i < entries.Length; i++)
         {
             var p = parameters[i];
@@ -230,25 +228,36 @@ public sealed class ParameterLayout
         }
     }
 
-    /// <summary>The flat path of <see cref="AddToGradients"/>; false when the gradients differ in dtype or device.</summary>
-    private bool TryAddFlat(IReadOnlyList<Parameter> parameters, Tensor[] grads, Tensor vector, double alpha)
+    /// <summary>
+    /// A [P] view aliasing the parameters' <c>.grad</c> in layout order, after moving them into one buffer if they are
+    /// scattered (each <c>.grad</c> becomes a view of its slice, same values; autograd then accumulates into it in
+    /// place). Null when some parameter has no gradient yet or the gradients differ in dtype or device. Created in the
+    /// current dispose scope; meant for use under <c>no_grad</c>.
+    /// </summary>
+    public Tensor? GradientAlias(nn.Module module) => GradientAlias(Resolve(module));
+
+    private Tensor? GradientAlias(IReadOnlyList<Parameter> parameters)
     {
-        var flat = TryAlias(grads);
-        if (flat is null)
+        var grads = new Tensor[parameters.Count];
+        for (var i = 0; i < grads.Length; i++)
         {
-            var dtype = grads[0].dtype;
-            var device = grads[0].device;
-            if (grads.Any(g => g.dtype != dtype || g.device.type != device.type || g.device.index != device.index)) return false;
-            flat = empty(Dimension, dtype, device);
-            for (var i = 0; i < grads.Length; i++)
-            {
-                var slice = flat.narrow(0, entries[i].Offset, entries[i].Count).view(entries[i].ShapeArray);
-                slice.copy_(grads[i]);
-                parameters[i].grad = slice;
-            }
+            if (parameters[i].grad is not { } g) return null;
+            grads[i] = g;
         }
-        flat.add_(vector.to(flat.dtype, flat.device), alpha);
-        return true;
+        var flat = TryAlias(grads);
+        if (flat is not null) return flat;
+        var dtype = grads[0].dtype;
+        var device = grads[0].device;
+        if (grads.Any(g => g.dtype != dtype || g.device.type != device.type || g.device.index != device.index)) return null;
+        using var noGrad = no_grad();
+        flat = empty(Dimension, dtype, device);
+        for (var i = 0; i < grads.Length; i++)
+        {
+            var slice = flat.narrow(0, entries[i].Offset, entries[i].Count).view(entries[i].ShapeArray);
+            slice.copy_(grads[i]);
+            parameters[i].grad = slice;
+        }
+        return flat;
     }
 
     /// <summary>A view of one parameter's elements of <paramref name="vector"/>, in the parameter's shape.</summary>

@@ -61,6 +61,21 @@ public static class NativeAllocator
         return ok;
     }
 
+    /// <summary>Returns the free memory at the top of the heap to the kernel (glibc <c>malloc_trim(0)</c>); false where unavailable.</summary>
+    public static bool ReleaseFreeMemory()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            malloc_trim(0);
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The environment variables that give a child process the retaining policy (glibc's MALLOC_*_ tunables).</summary>
     public static IReadOnlyDictionary<string, string> EnvironmentVariables { get; } = new Dictionary<string, string>
     {
@@ -83,4 +98,7 @@ public static class NativeAllocator
 
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int mallopt(int parameter, int value);
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int malloc_trim(nuint pad);
 }

@@ -82,11 +82,11 @@ public sealed record PerformanceReport(PerformanceEnvironment Environment, IRead
         text.AppendLine(CultureInfo.InvariantCulture,
             $"Load average (1/5/15 min) at start {FormatLoad(e.LoadAverageStart)}, at end {FormatLoad(e.LoadAverageEnd)}; {e.ElapsedSeconds:F0} s; {e.Started:yyyy-MM-dd HH:mm} UTC.{pytorch}");
         text.AppendLine();
-        text.AppendLine("| figure | value | target | pass | notes |");
-        text.AppendLine("|---|---|---|---|---|");
+        text.AppendLine("| figure | value | CPU-time ratio | target | pass | notes |");
+        text.AppendLine("|---|---|---|---|---|---|");
         foreach (var f in Figures)
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| `{f.Id}` | {FormatValue(f)} | {f.TargetText} | {(f.Pass is { } p ? (p ? "pass" : "**fail**") : "")} | {f.Note ?? ""} |");
+                $"| `{f.Id}` | {FormatValue(f)} | {FormatCpuRatio(f)} | {f.TargetText} | {(f.Pass is { } p ? (p ? "pass" : "**fail**") : "")} | {f.Note ?? ""} |");
         return text.ToString();
     }
 
@@ -103,6 +103,10 @@ public sealed record PerformanceReport(PerformanceEnvironment Environment, IRead
         };
         return figure.Unit is "ratio" or "R²" ? number : $"{number} {figure.Unit}";
     }
+
+    /// <summary>The median CPU-time ratio of a paired figure (same direction as its value), or "".</summary>
+    public static string FormatCpuRatio(PerformanceFigure figure) =>
+        figure.Details.TryGetValue("cpuTimeRatio", out var v) && v is double d ? d.ToString("F3", CultureInfo.InvariantCulture) : "";
 
     private static string FormatLoad(double[] load) =>
         load.Length == 0 ? "n/a" : string.Join(" / ", load.Select(l => l.ToString("F2", CultureInfo.InvariantCulture)));

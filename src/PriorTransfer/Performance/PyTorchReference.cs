@@ -96,10 +96,13 @@ public sealed class PyTorchReference : IDisposable
         return new PyTorchReference(process, scriptPath, version, childThreads);
     }
 
-    /// <summary>One block: a fresh optimiser and <paramref name="steps"/> steps of <paramref name="architecture"/>, timed by the child.</summary>
-    public BlockTime Run(string architecture, int steps)
+    /// <summary>
+    /// One block: a fresh optimiser and <paramref name="steps"/> steps of <paramref name="architecture"/>, timed by the
+    /// child; with <paramref name="channelsLast"/> the stages run on channels-last activations (as CifarResNet does).
+    /// </summary>
+    public BlockTime Run(string architecture, int steps, bool channelsLast = false)
     {
-        process.StandardInput.WriteLine($"{architecture} {steps}");
+        process.StandardInput.WriteLine($"{architecture} {steps}{(channelsLast ? " cl" : "")}");
         process.StandardInput.Flush();
         var line = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("The PyTorch reference exited unexpectedly.");
         using var answer = JsonDocument.Parse(line);

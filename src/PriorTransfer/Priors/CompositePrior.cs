@@ -166,8 +166,15 @@ public sealed class CompositePrior : IPrior
         using var scope = NewDisposeScope();
         foreach (var part in parts)
         {
-            // An alias when the parameters are views of one flat buffer (FlatParameters), else a copy.
+            // Aliases when parameters and gradients are views of flat buffers (FlatParameters): then the prior's
+            // gradient is added in place, with no P-sized copy; otherwise copies, and a per-parameter add.
             var theta = part.Layout.TryAlias(module) ?? part.Layout.Flatten(module);
+            var target = part.Layout.GradientAlias(module);
+            if (target is not null)
+            {
+                part.Prior.AddGradient(theta, target, scale);
+                continue;
+            }
             var gradient = part.Prior.Gradient(theta);
             part.Layout.AddToGradients(module, gradient, scale);
         }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PriorTransfer.Priors;
@@ -22,6 +23,19 @@ public interface IPrior : IDisposable
 
     /// <summary>∇_θ log p(θ) [P] in closed form (no autograd graph is built; the result never requires grad).</summary>
     Tensor Gradient(Tensor theta);
+
+    /// <summary>
+    /// <paramref name="target"/> += <paramref name="scale"/> · ∇_θ log p(θ), in place (under <c>no_grad</c>): how a
+    /// training step adds the prior term to a flat gradient buffer. Priors with large P override it to avoid P-sized
+    /// temporaries; the default adds <see cref="Gradient"/>.
+    /// </summary>
+    void AddGradient(Tensor theta, Tensor target, double scale)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        using var noGrad = torch.no_grad();
+        using var gradient = Gradient(theta);
+        target.add_(gradient.to(target.dtype, target.device), scale);
+    }
 
     /// <summary><paramref name="count"/> exact draws, shape [count, P]; uses only <paramref name="generator"/> (or the default one).</summary>
     Tensor Sample(int count, Generator? generator = null);

@@ -20,6 +20,8 @@ public sealed class LowRankGaussian : IPrior
     private readonly Tensor choleskyInverse;       // L⁻¹ in DType
     private readonly Tensor capacitanceInverse;    // C⁻¹ = L⁻ᵀL⁻¹ in DType
     private readonly double logNormaliser;
+    private Tensor? residualBuffer;                // [P] work space of LogProb/AddGradient, allocated on first use
+    private Tensor? productBuffer;                 // [P] likewise (U·c)
 
     /// <summary>A prior from μ [P], A [P] (positive) and U [P, K]; the tensors are copied into <paramref name="dtype"/>.</summary>
     public LowRankGaussian(Tensor mean, Tensor diagonal, Tensor factor, ScalarType dtype = ScalarType.Float32)
@@ -95,6 +97,7 @@ public sealed class LowRankGaussian : IPrior
 
     public Tensor LogProb(Tensor theta)
     {
+        if (!theta.requires_grad) return LogProbNoGrad(theta);
         using var scope = NewDisposeScope();
         var r = PriorMath.Prepare(theta, Dimension, DType, Device).sub(Mean);
         var a = r.mul(inverseDiagonal);
@@ -107,12 +110,57 @@ public sealed class LowRankGaussian : IPrior
         return quad.mul(-0.5).add(logNormaliser).MoveToOuterDisposeScope();
     }
 
+    /// <remarks>Computed in the prior's work vectors (see <see cref="AddGradient"/>); only the result is allocated.</remarks>
     public Tensor Gradient(Tensor theta)
     {
+        PriorMath.CheckShape(theta, Dimension);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var r = PriorMath.Prepare(theta, Dimension, DType, Device).sub(Mean);
-        return SolveResidual(r).neg_().MoveToOuterDisposeScope();
+        return SolveResidualInPlace(Residual(theta)).neg().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <paramref name="target"/> += <paramref name="scale"/> · ∇ log p(θ) = target − scale·Σ⁻¹(θ−μ), with the same
+    /// arithmetic as <see cref="Gradient"/> but in two work vectors [P] that the prior keeps (allocated on the first
+    /// call): a training step then allocates nothing of size P. Not thread-safe: one prior, one caller at a time.
+    /// </summary>
+    public void AddGradient(Tensor theta, Tensor target, double scale)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        PriorMath.CheckShape(theta, Dimension);
+        if (target.dim() != 1 || target.shape[0] != Dimension)
+            throw new ArgumentException($"The target must have shape [{Dimension}]; got [{string.Join(", ", target.shape)}].", nameof(target));
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var a = SolveResidualInPlace(Residual(theta));
+        target.add_(a.to(target.dtype, target.device), -scale);
+    }
+
+    /// <summary>LogProb for a θ that needs no autograd graph: the same arithmetic in the work vectors.</summary>
+    private Tensor LogProbNoGrad(Tensor theta)
+    {
+        PriorMath.CheckShape(theta, Dimension);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var r = Residual(theta);
+        var a = Work(ref productBuffer).copy_(r).mul_(inverseDiagonal);
+        var quad = r.dot(a);
+        if (Rank > 0)
+        {
+            var y = choleskyInverse.mv(a.matmul(Factor));
+            quad = quad.sub(y.dot(y));
+        }
+        return quad.mul(-0.5).add(logNormaliser).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>θ − μ in the residual work vector.</summary>
+    private Tensor Residual(Tensor theta) => Work(ref residualBuffer).copy_(theta).sub_(Mean);
+
+    /// <summary>A work vector [P] of the prior's dtype, created on first use and kept (owned, outside any dispose scope).</summary>
+    private Tensor Work(ref Tensor? buffer)
+    {
+        buffer ??= empty(Dimension, DType, Device).DetachFromDisposeScope();
+        return buffer.alias();
     }
 
     /// <summary>Σ·v for v [P], in O(P·K).</summary>
@@ -224,9 +272,21 @@ public sealed class LowRankGaussian : IPrior
         capacitanceCholesky.Dispose();
         choleskyInverse.Dispose();
         capacitanceInverse.Dispose();
+        residualBuffer?.Dispose();
+        productBuffer?.Dispose();
     }
 
     public override string ToString() => $"LowRankGaussian(P = {Dimension}, K = {Rank}, {DType})";
+
+    /// <summary><see cref="SolveResidual"/> with U·c in the second work vector instead of a new tensor.</summary>
+    private Tensor SolveResidualInPlace(Tensor r)
+    {
+        var a = r.mul_(inverseDiagonal);
+        if (Rank == 0) return a;
+        var c = capacitanceInverse.mv(a.matmul(Factor));
+        var product = Work(ref productBuffer).addmv_(Factor, c, 0, 1);
+        return a.sub_(product.mul_(inverseDiagonal));
+    }
 
     /// <summary>Σ⁻¹·r = a − A⁻¹·U·C⁻¹·(Uᵀa), a = r/A. Overwrites <paramref name="r"/> (a fresh residual) with a.</summary>
     private Tensor SolveResidual(Tensor r)

@@ -8,13 +8,24 @@ internal static class PriorMath
 {
     public static readonly double Log2Pi = Math.Log(2 * Math.PI);
 
-    /// <summary>Rows per chunk when a [P, K] tensor is reduced in float64 (bounds the temporary to ~32 MB).</summary>
-    public static long ChunkRows(long columns) => Math.Max(1, (1L << 22) / Math.Max(1, columns));
+    /// <summary>
+    /// Rows per chunk when a [P, K] tensor is checked or reduced piecewise: 2²⁰ elements (8 MB in float64), so that the
+    /// temporaries of building a prior stay a small fraction of one P-vector even at P = 25·10⁶.
+    /// </summary>
+    public static long ChunkRows(long columns) => Math.Max(1, (1L << 20) / Math.Max(1, columns));
 
     public static void CheckFloating(ScalarType dtype)
     {
         if (dtype is not (ScalarType.Float32 or ScalarType.Float64))
             throw new ArgumentException($"Priors compute in float32 or float64; got {dtype}.", nameof(dtype));
+    }
+
+    /// <summary>Throws unless θ has shape [P].</summary>
+    public static void CheckShape(Tensor theta, long dimension)
+    {
+        ArgumentNullException.ThrowIfNull(theta);
+        if (theta.dim() != 1 || theta.shape[0] != dimension)
+            throw new ArgumentException($"θ must have shape [{dimension}]; got [{string.Join(", ", theta.shape)}].", nameof(theta));
     }
 
     /// <summary>θ [P] converted to the prior's dtype and device (no copy when it already is).</summary>
