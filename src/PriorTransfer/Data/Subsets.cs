@@ -113,6 +113,8 @@ public static class Subsets
 
     private static long[][] IndicesByClass(ImageSet set)
     {
+        if (set.IsDense)
+            throw new ArgumentException("class-balanced subsets need one label per image; this set has per-pixel labels (scenes are made by Scenes, not Subsets).", nameof(set));
         var labels = set.Labels.data<long>().ToArray();
         var byClass = Enumerable.Range(0, set.ClassCount).Select(_ => new List<long>()).ToArray();
         for (long i = 0; i < labels.Length; i++) byClass[labels[i]].Add(i);

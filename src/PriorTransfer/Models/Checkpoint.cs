@@ -76,17 +76,25 @@ public static class Checkpoint
     /// Copies the backbone's parameters and BatchNorm statistics of a checkpoint into <paramref name="target"/>, by
     /// name; the target's head (new downstream layers) is left as initialised.
     /// </summary>
-    public static void LoadBackbone(Classifier target, string path)
+    public static void LoadBackbone(Classifier target, string path) => LoadBackbone(target, target.Spec, path);
+
+    /// <summary>
+    /// Copies a classification checkpoint's backbone (parameters and BatchNorm statistics) into a segmentation model,
+    /// by name: the two share the <c>backbone.*</c> names, so no mapping is involved. Decoder and ASPP are left as initialised.
+    /// </summary>
+    public static void LoadBackbone(SegmentationModel target, string path) => LoadBackbone(target, target.Spec, path);
+
+    private static void LoadBackbone(nn.Module target, ModelSpec targetSpec, string path)
     {
         using var source = Load(path);
-        if (source.Spec.Architecture != target.Spec.Architecture || source.Spec.InChannels != target.Spec.InChannels)
+        if (source.Spec.Architecture != targetSpec.Architecture || source.Spec.InChannels != targetSpec.InChannels)
             throw new CheckpointException(path,
-                $"it holds a {source.Spec}, but the model is a {target.Spec}; architecture and input channels must match.");
+                $"it holds a {source.Spec}, but the model is a {targetSpec}; architecture and input channels must match.");
         CopyBackbone(source, target);
     }
 
-    /// <summary>Copies backbone parameters and buffers from one classifier into another of the same architecture, by name.</summary>
-    public static void CopyBackbone(Classifier source, Classifier target)
+    /// <summary>Copies backbone parameters and buffers from one model into another with the same backbone, by name.</summary>
+    public static void CopyBackbone(nn.Module source, nn.Module target)
     {
         using var noGrad = no_grad();
         var sourceState = source.state_dict();

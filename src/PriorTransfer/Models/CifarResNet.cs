@@ -52,10 +52,27 @@ public sealed class CifarResNet : Module<Tensor, Tensor>, IFeatureExtractor
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
+        return layer3.forward(layer2.forward(layer1.forward(Stem(input)))).mean([2, 3]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The three stages' feature maps for dense prediction: [B, 16, H, W], [B, 32, H/2, W/2] and [B, 64, H/4, W/4]
+    /// (strides 1, 2, 4), before global pooling. The same computation as <see cref="forward"/>; with
+    /// <see cref="ChannelsLast"/> the maps are channels-last NCHW views.
+    /// </summary>
+    public Tensor[] StageOutputs(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var first = layer1.forward(Stem(input));
+        var second = layer2.forward(first);
+        var third = layer3.forward(second);
+        return [first.MoveToOuterDisposeScope(), second.MoveToOuterDisposeScope(), third.MoveToOuterDisposeScope()];
+    }
+
+    private Tensor Stem(Tensor input)
+    {
         var x = functional.relu(bn1.forward(conv1.forward(input)));
         // TorchSharp 0.107 has no contiguous(memory_format): an NHWC copy viewed back as NCHW is the channels-last tensor.
-        if (ChannelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-        x = layer3.forward(layer2.forward(layer1.forward(x)));
-        return x.mean([2, 3]).MoveToOuterDisposeScope();
+        return ChannelsLast ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : x;
     }
 }

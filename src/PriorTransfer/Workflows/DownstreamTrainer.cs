@@ -1,10 +1,12 @@
 using PriorTransfer.Data;
 using PriorTransfer.Models;
+using PriorTransfer.Parameters;
 using PriorTransfer.Priors;
 using PriorTransfer.Sampling;
 using PriorTransfer.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
 
 namespace PriorTransfer.Workflows;
 
@@ -65,7 +67,7 @@ public static class DownstreamTrainer
                     augmentation: augmentation, progress: progress, stage: stage, cancellationToken: cancellationToken);
                 return new DownstreamFit(model);
             }
-            return new DownstreamFit(model, RunCyclical(model, method, hyper, train, objective, seed, budget, augmentation, progress, cancellationToken));
+            return new DownstreamFit(model, RunCyclical(model, method.Inference, method.Id, hyper, train, objective, seed, budget, augmentation, progress, cancellationToken));
         }
         catch
         {
@@ -76,15 +78,20 @@ public static class DownstreamTrainer
 
     /// <summary>
     /// Cyclical SG-MCMC (Zhang et al., 2020): cosine learning rate restarted every cycle, noise off during each
-    /// cycle's exploration phase, one sample (parameters and BatchNorm statistics) at each cycle's end.
+    /// cycle's exploration phase, one sample (parameters and BatchNorm statistics) at each cycle's end. Works on any
+    /// module whose loss <paramref name="objective"/> defines (a classifier, a segmentation network); returns the samples.
     /// </summary>
-    private static SampleStore RunCyclical(Classifier model, DownstreamMethod method, DownstreamHyperparameters hyper, ImageSet train,
+    /// <remarks><paramref name="inference"/>: SGLD or SGHMC, or a snapshot ensemble (the SGHMC schedule with the noise
+    /// off); <paramref name="stage"/> names the run in progress reports.</remarks>
+    public static SampleStore RunCyclical(Module<Tensor, Tensor> model, InferenceKind inference, string stage, DownstreamHyperparameters hyper, ImageSet train,
         PosteriorObjective objective, int seed, DownstreamBudget budget, Augmentation? augmentation,
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
+        if (inference is not (InferenceKind.Sgld or InferenceKind.Sghmc or InferenceKind.SnapshotEnsemble))
+            throw new ArgumentException($"a cyclical run needs SGLD, SGHMC or a snapshot ensemble; got {inference}.", nameof(inference));
         var schedule = CyclicalSchedule.FromTotalSteps(hyper.LearningRate, budget.SamplerSteps, budget.Cycles);
         double temperature = hyper.Temperature ?? 1.0;
-        bool injectNoise = method.Inference != InferenceKind.SnapshotEnsemble;
+        bool injectNoise = inference != InferenceKind.SnapshotEnsemble;
         using var noise = new Generator((ulong)seed + 0x5A3D_F00DUL);
         SgmcmcOptimizer? sampler = null;
         var store = new SampleStore();
@@ -93,9 +100,9 @@ public static class DownstreamTrainer
             SgdTrainer.Train(model, train,
                 new SgdOptions { Steps = schedule.TotalSteps, BatchSize = budget.BatchSize, LearningRate = hyper.LearningRate, Seed = seed },
                 loss: objective.DataLoss, afterBackward: objective.AddPriorGradient, augmentation: augmentation,
-                progress: progress, stage: method.Id, cancellationToken: cancellationToken,
+                progress: progress, stage: stage, cancellationToken: cancellationToken,
                 learningRate: schedule.LearningRate,
-                optimizer: m => sampler = method.Inference == InferenceKind.Sgld
+                optimizer: m => sampler = inference == InferenceKind.Sgld
                     ? new Sgld(m.parameters(), hyper.LearningRate, train.Count, temperature, noise)
                     : new Sghmc(m.parameters(), hyper.LearningRate, train.Count, temperature, budget.SghmcMomentum, noise),
                 beforeStep: step => sampler!.NoiseEnabled = injectNoise && schedule.At(step).NoiseEnabled,
@@ -110,28 +117,37 @@ public static class DownstreamTrainer
     }
 
     /// <summary>The posterior's prior: the method's backbone prior (scaled by λ) and N(0, head variance·I) on everything else.</summary>
-    public static CompositePrior BuildPrior(DownstreamSetup setup, DownstreamMethod method, DownstreamHyperparameters hyper, Classifier model)
+    public static CompositePrior BuildPrior(DownstreamSetup setup, DownstreamMethod method, DownstreamHyperparameters hyper, Classifier model) =>
+        BuildPrior(model, method.Prior, method.Id, hyper, () => setup.LearnedPrior(model, method));
+
+    /// <summary>
+    /// The posterior's prior for any model with a <c>backbone.*</c> part: <paramref name="kind"/> over the backbone
+    /// (scaled by λ) and N(0, <see cref="DownstreamHyperparameters.HeadVariance"/>·I) on every other parameter (a
+    /// classifier's head, a segmentation network's decoder and ASPP). <paramref name="learnedPrior"/> supplies the
+    /// learned prior when <paramref name="kind"/> needs it (not owned: it is rescaled into a new prior).
+    /// </summary>
+    public static CompositePrior BuildPrior(nn.Module model, BackbonePrior kind, string methodId, DownstreamHyperparameters hyper, Func<LowRankGaussian> learnedPrior)
     {
-        double lambda = hyper.Lambda ?? throw new ArgumentException($"method '{method.Id}' needs a prior scale λ.");
-        var layout = DownstreamSetup.BackboneLayout(model);
+        double lambda = hyper.Lambda ?? throw new ArgumentException($"method '{methodId}' needs a prior scale λ.");
+        var layout = ParameterLayout.WithPrefixes(model, Classifier.BackbonePrefix);
         IPrior backbone;
-        switch (method.Prior)
+        switch (kind)
         {
             case BackbonePrior.LearnedLowRank:
-                backbone = setup.LearnedPrior(model, method).Rescale(lambda);
+                backbone = learnedPrior().Rescale(lambda);
                 break;
             case BackbonePrior.LearnedDiagonal:
-                using (var diagonal = setup.LearnedPrior(model, method).ToDiagonal()) backbone = diagonal.Rescale(lambda);
+                using (var diagonal = learnedPrior().ToDiagonal()) backbone = diagonal.Rescale(lambda);
                 break;
             case BackbonePrior.IsotropicLearnedMean:
-                var learned = setup.LearnedPrior(model, method);
+                var learned = learnedPrior();
                 backbone = learned.ToIsotropic(lambda * learned.MeanMarginalVariance());
                 break;
             case BackbonePrior.IsotropicZeroMean:
                 backbone = new IsotropicGaussian(layout.Dimension, lambda);
                 break;
             default:
-                throw new ArgumentException($"method '{method.Id}' has no backbone prior.");
+                throw new ArgumentException($"method '{methodId}' has no backbone prior.");
         }
         return CompositePrior.WithIsotropicRemainder(model, layout, backbone, hyper.HeadVariance);
     }

@@ -51,7 +51,7 @@ public sealed record SimclrPretrainResult(
 /// <list type="bullet">
 /// <item>a classifier <see cref="Checkpoint"/> at <c>checkpointPath</c> whose backbone is the SimCLR backbone and whose
 /// head is the fitted linear probe (standardisation folded in), metadata <c>loss = simclr</c>: everything downstream
-/// (<see cref="Checkpoint.LoadBackbone"/>, evaluation, fine-tuning) uses it unchanged, and evaluating it on the source
+/// (<see cref="Checkpoint.LoadBackbone(Classifier, string)"/>, evaluation, fine-tuning) uses it unchanged, and evaluating it on the source
 /// test set gives the probe's accuracy;</item>
 /// <item>a <see cref="SimclrCheckpoint"/> at <see cref="StatePathFor"/>(<c>checkpointPath</c>) (<c>x.ckpt</c> →
 /// <c>x.simclr</c>) with the backbone and the projection head: continue SimCLR with <see cref="SimclrCheckpoint.Load"/> and
