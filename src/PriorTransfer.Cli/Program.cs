@@ -14,6 +14,7 @@ root.Subcommands.Add(FinetuneCommand.Create());
 root.Subcommands.Add(LearnPriorCommand.Create());
 root.Subcommands.Add(InspectPriorCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
+root.Subcommands.Add(SegmentCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return CommandRunner.Invoke(root, args);
