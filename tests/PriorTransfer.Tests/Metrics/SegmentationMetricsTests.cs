@@ -66,4 +66,28 @@ public class SegmentationMetricsTests
         using var predicted = tensor(new long[] { 0, 5 });
         Assert.Throws<ArgumentException>(() => new SegmentationMetrics(2).Update(predicted, truth));
     }
+
+    [Fact]
+    public void MeanIouOnLabelMapsMatchesHandComputation()
+    {
+        // Two 2×3 label maps, 4 classes; class 3 is absent from both truth and predictions and must not count.
+        //   truth        predicted
+        //   0 0 1        0 1 1
+        //   2 2 1        2 0 1
+        //   ---          ---
+        //   0 0 0        0 0 2
+        //   1 1 2        1 1 2
+        using var truth = tensor(new long[] { 0, 0, 1, 2, 2, 1, 0, 0, 0, 1, 1, 2 }).reshape(2, 2, 3);
+        using var predicted = tensor(new long[] { 0, 1, 1, 2, 0, 1, 0, 0, 2, 1, 1, 2 }).reshape(2, 2, 3);
+        var metrics = new SegmentationMetrics(4);
+        metrics.Update(predicted, truth);
+        // class 0: truth 5, predicted 4, ∩ 3 → 3/6; class 1: truth 4, predicted 5, ∩ 4 → 4/5; class 2: truth 3, predicted 3, ∩ 2 → 2/4.
+        var iou = metrics.IntersectionOverUnion();
+        Assert.Equal(0.5, iou[0], 12);
+        Assert.Equal(0.8, iou[1], 12);
+        Assert.Equal(0.5, iou[2], 12);
+        Assert.True(double.IsNaN(iou[3]));
+        Assert.Equal((0.5 + 0.8 + 0.5) / 3, metrics.MeanIntersectionOverUnion, 12);
+        Assert.Equal(9.0 / 12, metrics.PixelAccuracy, 12);
+    }
 }
