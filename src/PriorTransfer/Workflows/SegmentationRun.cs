@@ -145,14 +145,10 @@ public static class SegmentationRun
         var model = SegmentationModel.Create(spec with { Classes = classes }, seed);
         try
         {
-            Checkpoint.LoadBackbone(model, options.Checkpoint);
-            if (learned is null) return model;
-            string swa = PriorLearning.SwaCheckpointPath(options.Prior!);
-            if (File.Exists(swa))
-            {
-                Checkpoint.LoadBackbone(model, swa);
-                return model;
-            }
+            string? swa = learned is null ? null : PriorLearning.SwaCheckpointPath(options.Prior!);
+            bool hasSwa = swa is not null && File.Exists(swa);
+            Checkpoint.LoadBackbone(model, hasSwa ? swa! : options.Checkpoint);
+            if (learned is null || hasSwa) return model;
             ParameterLayout.WithPrefixes(model, Classifier.BackbonePrefix).Write(model, learned.Mean);
             BatchNormRecalibration.Run(model, new BatchIterator(train, options.Budget.BatchSize, shuffle: false).Epoch(null).Select(b => b.Images));
             return model;
