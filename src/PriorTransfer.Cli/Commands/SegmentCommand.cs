@@ -53,6 +53,8 @@ internal static class SegmentCommand
             Console.WriteLine($"{result.Method} on {result.Task}, n = {result.N} scenes, seed {result.Seed}: chosen {result.Chosen}, {result.Samples} network(s) averaged");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"test mIoU {result.MeanIou:F4}   pixel accuracy {result.PixelAccuracy:F4}   pixel NLL {result.PixelNll:F4}   (validation mIoU {result.ValidationMeanIou:F4})   {result.Elapsed:mm\\:ss}"));
+            if (result.MeanSampleIou is { } single)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"mean test mIoU of the {result.Samples} samples on their own: {single:F4}"));
             AtomicFile.WriteAllText(json, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
             Console.WriteLine($"result: {json}");
             Console.WriteLine($"predictions next to ground truth: {result.PreviewPath}");

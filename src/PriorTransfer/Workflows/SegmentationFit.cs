@@ -18,6 +18,25 @@ public sealed class SegmentationFit(SegmentationModel model, SampleStore? sample
         ? BmaPredictor.Predict(Model, images, batchSize)
         : BmaPredictor.Predict(Model, samples, images, batchSize);
 
+    /// <summary>
+    /// Each BMA sample's own probabilities, one sample at a time (the sampler health check: a BMA is trusted only when
+    /// its samples are good networks on their own). Leaves the last sample's weights in <see cref="Model"/>; call it
+    /// after every averaged prediction. A point estimate yields its one prediction.
+    /// </summary>
+    public IEnumerable<Tensor> PredictEachSample(Tensor images, int batchSize = 64)
+    {
+        if (samples is null)
+        {
+            yield return BmaPredictor.Predict(Model, images, batchSize);
+            yield break;
+        }
+        for (int i = 0; i < samples.Count; i++)
+        {
+            samples.LoadInto(Model, i);
+            yield return BmaPredictor.Predict(Model, images, batchSize);
+        }
+    }
+
     public void Dispose()
     {
         samples?.Dispose();

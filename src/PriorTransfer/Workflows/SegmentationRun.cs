@@ -20,7 +20,8 @@ public sealed record SegmentationGridPoint(DownstreamHyperparameters Config, dou
 
 /// <summary>The outcome of one segmentation cell (method, n, seed): what tuning chose and the test metrics.</summary>
 /// <remarks>ClassIou: test IoU per class (background first), null for a class absent from truth and predictions.
-/// Samples: networks in the prediction (BMA samples; 1 for SGD).</remarks>
+/// Samples: networks in the prediction (BMA samples; 1 for SGD). MeanSampleIou: the mean of the BMA samples' own test
+/// mIoU (null for SGD), to tell a good average of good networks from an average that rescues poor ones.</remarks>
 public sealed record SegmentationResult(
     string Task,
     string Method,
@@ -34,6 +35,7 @@ public sealed record SegmentationResult(
     double PixelNll,
     IReadOnlyList<double?> ClassIou,
     int Samples,
+    double? MeanSampleIou,
     string Checkpoint,
     string? Prior,
     string? PreviewPath,
@@ -102,7 +104,7 @@ public static class SegmentationRun
         return new SegmentationResult(task.Name, method.Id, n, seed, search.Best.Config, points, validationIou[search.Best.Config],
             testSegmentation.MeanIntersectionOverUnion, testSegmentation.PixelAccuracy, testPixels.NegativeLogLikelihood,
             testSegmentation.IntersectionOverUnion().Select(v => double.IsNaN(v) ? (double?)null : v).ToArray(),
-            search.BestFit.Size, options.Checkpoint, method.UsesLearnedPrior ? options.Prior : null, options.PreviewPath, clock.Elapsed);
+            search.BestFit.Size, search.BestFit.Size > 1 ? MeanSampleIou(search.BestFit, test) : null, options.Checkpoint, method.UsesLearnedPrior ? options.Prior : null, options.PreviewPath, clock.Elapsed);
     }
 
     /// <summary>Trains one configuration: SGD from the pre-trained backbone, or cyclical SGLD on the posterior.</summary>
@@ -170,6 +172,21 @@ public static class SegmentationRun
                 $"method '{method.Id}' expects a prior learned with the {expected} loss, but '{path}' was learned with {contents.Manifest.Source.Loss}; " +
                 $"use {(contents.Manifest.Source.Loss == PriorLoss.SimClr ? SegmentationMethods.LearnedSsl.Id : SegmentationMethods.LearnedSupervised.Id)} for it.");
         return contents.ToPrior();
+    }
+
+    private static double MeanSampleIou(SegmentationFit fit, ImageSet scenes)
+    {
+        var each = new List<double>();
+        foreach (var probabilities in fit.PredictEachSample(scenes.Images))
+        {
+            using (probabilities)
+            {
+                var metrics = new SegmentationMetrics(scenes.ClassCount);
+                metrics.UpdateFromScores(probabilities, scenes.Labels);
+                each.Add(metrics.MeanIntersectionOverUnion);
+            }
+        }
+        return each.Average();
     }
 
     /// <summary>mIoU and pixel accuracy, and per-pixel NLL/ECE (pixels as examples), of a fit on scenes; optionally keeps the argmax maps.</summary>

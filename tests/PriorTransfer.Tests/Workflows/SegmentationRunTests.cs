@@ -35,6 +35,7 @@ public class SegmentationRunTests
         Assert.Equal(2, points.Count);
         Assert.Contains(result.Chosen, grid);
         Assert.Equal(2, result.Samples);                      // one BMA sample per cycle
+        Assert.InRange(result.MeanSampleIou!.Value, 0, 1);
         Assert.InRange(result.MeanIou, 0, 1);
         Assert.InRange(result.PixelAccuracy, 0, 1);
         Assert.Equal(3, result.ClassIou.Count);               // background + 2 classes
@@ -49,6 +50,7 @@ public class SegmentationRunTests
         var result = SegmentationRun.Run(task, SegmentationMethods.SgdTransfer, n: 4, seed: 1,
             Tiny(workspace) with { Prior = null, Grid = [new DownstreamHyperparameters(0.01, WeightDecay: 1e-3)] });
         Assert.Equal(1, result.Samples);
+        Assert.Null(result.MeanSampleIou);
         Assert.Null(result.Prior);
     }
 
