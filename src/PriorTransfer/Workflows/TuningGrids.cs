@@ -20,8 +20,10 @@ public static class TuningGrids
 {
     public const double DefaultLearningRate = 0.01;
 
-    public static IReadOnlyList<DownstreamHyperparameters> For(DownstreamMethod method, TuningBudget budget)
+    public static IReadOnlyList<DownstreamHyperparameters> For(DownstreamMethod method, TuningBudget budget, bool precondition = false)
     {
+        if (precondition && method.Inference != InferenceKind.Map)
+            throw new ArgumentException($"method '{method.Id}': the preconditioner applies to MAP methods only.", nameof(precondition));
         bool full = budget == TuningBudget.Full;
         double[] lambdas = full ? GridSearch.LogGrid(3, 8, 6) : GridSearch.LogGrid(4, 8, 3);
         switch (method.Inference)
@@ -34,7 +36,7 @@ public static class TuningGrids
             case InferenceKind.Map:
             case InferenceKind.SnapshotEnsemble:
                 return (method.Prior == BackbonePrior.IsotropicZeroMean ? ZeroMeanVariances(full) : lambdas)
-                    .Select(l => new DownstreamHyperparameters(DefaultLearningRate, Lambda: l)).ToList();
+                    .Select(l => new DownstreamHyperparameters(DefaultLearningRate, Lambda: l, Preconditioned: precondition)).ToList();
             default: // SGHMC, SGLD: λ × temperature
                 double[] scales = method.Prior == BackbonePrior.IsotropicZeroMean
                     ? full ? [1e-2, 1e-1, 1] : [1e-2, 1e-1, 1]
