@@ -27,7 +27,7 @@ internal static class FinetuneCommand
         var lambda = new Option<double>("--lambda") { Description = "Prior scale λ (covariance λΣ), or the zero-mean prior's variance (without --tune).", DefaultValueFactory = _ => 1e6 };
         var headVariance = new Option<double>("--head-variance") { Description = "Variance of the head's zero-mean isotropic prior.", DefaultValueFactory = _ => 1.0 };
         var temperature = new Option<double>("--temperature") { Description = "Posterior temperature T of the samplers (without --tune).", DefaultValueFactory = _ => 1e-3 };
-        var precondition = new Option<bool>("--precondition") { Description = "MAP methods: precondition the gradient with M = λΣ(λΣ + c·I)⁻¹, c = lr/N (stable at every λ; see docs/conventions.md)." };
+        var precondition = new Option<bool?>("--precondition") { Description = "MAP methods: step along M·∇ with M = λΣ(λΣ + c·I)⁻¹, c = lr/N, stable at every λ (docs/conventions.md). On by default for MAP; `--precondition false` for plain SGD steps.", HelpName = "true|false" };
         var steps = new Option<int>("--steps") { Description = "SGD/MAP steps per fit.", DefaultValueFactory = _ => new DownstreamBudget().Steps };
         var samplerSteps = new Option<int>("--sampler-steps") { Description = "Steps of a cyclical sampler run (10 cycles, one BMA sample each).", DefaultValueFactory = _ => new DownstreamBudget().SamplerSteps };
         var batch = new Option<int>("--batch-size") { Description = "Minibatch size (capped at n).", DefaultValueFactory = _ => 64 };
@@ -51,7 +51,7 @@ internal static class FinetuneCommand
                 "full" => TuningGrids.For(chosen, TuningBudget.Full, r.GetValue(precondition)),
                 _ => [new DownstreamHyperparameters(r.GetValue(lr), chosen.Prior == BackbonePrior.None ? r.GetValue(wd) : 0,
                     chosen.Prior == BackbonePrior.None ? null : r.GetValue(lambda), r.GetValue(headVariance),
-                    chosen.IsBayesian ? r.GetValue(temperature) : null, r.GetValue(precondition))],
+                    chosen.IsBayesian ? r.GetValue(temperature) : null, r.GetValue(precondition) ?? chosen.Inference == InferenceKind.Map)],
             };
             var budget = new DownstreamBudget { Steps = r.GetValue(steps), SamplerSteps = r.GetValue(samplerSteps), BatchSize = r.GetValue(batch) };
             var result = DownstreamRun.Run(setup, chosen, r.GetValue(n), r.GetValue(seed), budget, grid, new ConsoleProgress(), ResultTables.WriteGridPoint, ct);

@@ -21,10 +21,11 @@ public class TuningGridsTests
     }
 
     [Fact]
-    public void PreconditioningMarksEveryMapPointAndIsRefusedForOtherInference()
+    public void MapGridsArePreconditionedByDefaultAndOtherInferenceRefusesIt()
     {
-        Assert.All(TuningGrids.For(DownstreamMethods.MapLearned, TuningBudget.Full, precondition: true), p => Assert.True(p.Preconditioned));
-        Assert.All(TuningGrids.For(DownstreamMethods.MapLearned, TuningBudget.Full), p => Assert.False(p.Preconditioned));
+        Assert.All(TuningGrids.For(DownstreamMethods.MapLearned, TuningBudget.Full), p => Assert.True(p.Preconditioned));
+        Assert.All(TuningGrids.For(DownstreamMethods.MapLearned, TuningBudget.Full, precondition: false), p => Assert.False(p.Preconditioned));
+        Assert.All(TuningGrids.For(DownstreamMethods.BayesLearned, TuningBudget.Full), p => Assert.False(p.Preconditioned));
         Assert.Throws<ArgumentException>(() => TuningGrids.For(DownstreamMethods.BayesLearned, TuningBudget.Quick, precondition: true));
         Assert.Throws<ArgumentException>(() => TuningGrids.For(DownstreamMethods.Finetune, TuningBudget.Quick, precondition: true));
     }
