@@ -14,7 +14,7 @@ namespace PriorTransfer.Experiments;
 /// reuses a stale file. The workflows write their files atomically, so an existing file is a complete one; a
 /// <c>.json</c> beside each file records the configuration in words.
 /// </summary>
-public sealed class ArtefactCache(string folder)
+public sealed class ArtefactCache(string folder, Action<string>? say = null)
 {
     public string Folder { get; } = folder;
 
@@ -28,6 +28,7 @@ public sealed class ArtefactCache(string folder)
         string path = PathFor("source", task.Name, config, ".ckpt");
         if (!File.Exists(path))
         {
+            say?.Invoke($"building {Path.GetFileName(path)}: supervised pre-training, {sgd.Epochs} epoch(s) on the {task.Name} source");
             SourcePretraining.Run(task, options, path, progress, ct);
             WriteDescription(path, config);
         }
@@ -45,6 +46,7 @@ public sealed class ArtefactCache(string folder)
         string path = PathFor("simclr", task.Name, config, ".ckpt");
         if (!File.Exists(path))
         {
+            say?.Invoke($"building {Path.GetFileName(path)}: SimCLR on the {task.Name} source images");
             SimclrPretraining.Run(task, options, path, progress, ct);
             WriteDescription(path, config);
         }
@@ -62,6 +64,7 @@ public sealed class ArtefactCache(string folder)
         // The SWA checkpoint is written first and the prior file last: the prior file's presence means both exist.
         if (!File.Exists(path) || !File.Exists(PriorLearning.SwaCheckpointPath(path)))
         {
+            say?.Invoke($"building {Path.GetFileName(path)}: SWAG rank {options.Rank}, {options.SnapshotCount} snapshots × {options.StepsPerSnapshot} steps");
             PriorLearning.Run(task, checkpoint, options, path, progress, ct);
             WriteDescription(path, config);
         }

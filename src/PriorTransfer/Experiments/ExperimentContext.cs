@@ -20,9 +20,9 @@ public sealed class ExperimentContext : IDisposable
         Task = task;
         Profile = profile;
         OutputFolder = outputFolder;
-        Cache = new ArtefactCache(Path.Combine(outputFolder, "cache"));
-        Progress = progress;
         Say = say ?? (_ => { });
+        Cache = new ArtefactCache(Path.Combine(outputFolder, "cache"), Say);
+        Progress = progress;
         CancellationToken = cancellationToken;
     }
 
@@ -43,7 +43,6 @@ public sealed class ExperimentContext : IDisposable
         {
             Sgd = new SgdOptions { Epochs = Profile.PretrainEpochs, BatchSize = 128, LearningRate = 0.1, WeightDecay = 5e-4, Seed = SourceSeed },
         };
-        Say($"source checkpoint: resnet8, {Profile.PretrainEpochs} epoch(s) on the {Task.Name} source (cached)");
         return Cache.SourceCheckpoint(Task, options, Progress, CancellationToken);
     }
 
@@ -52,7 +51,6 @@ public sealed class ExperimentContext : IDisposable
     {
         int k = rank ?? Profile.PriorRank;
         string checkpoint = SourceCheckpoint();
-        Say($"supervised prior: SWAG rank {k} (cached)");
         return Cache.Prior(Task, checkpoint, PriorOptions(k), Progress, CancellationToken);
     }
 
@@ -66,9 +64,7 @@ public sealed class ExperimentContext : IDisposable
         var simclr = new SimclrOptions { Seed = SourceSeed };
         if (Profile.SimclrSteps is { } steps) simclr = simclr with { Steps = steps };
         var options = new SimclrPretrainOptions { Simclr = simclr, ProbeBaselines = false };
-        Say("SimCLR source checkpoint (cached)");
         string checkpoint = Cache.SimclrCheckpoint(Task, options, Progress, CancellationToken);
-        Say($"SimCLR-backbone prior: SWAG rank {Profile.PriorRank} (cached)");
         return Cache.Prior(Task, checkpoint, PriorOptions(Profile.PriorRank), Progress, CancellationToken);
     }
 

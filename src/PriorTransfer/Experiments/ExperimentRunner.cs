@@ -38,6 +38,20 @@ public sealed record ExperimentPlan(IReadOnlyList<(string Experiment, IReadOnlyL
 /// </summary>
 public static class ExperimentRunner
 {
+    /// <summary>
+    /// The whole invocation: plan, show the plan (<paramref name="onPlan"/>), execute the remaining runs unless
+    /// <paramref name="dryRun"/>, then write the report. Returns the report's path (null for a dry run).
+    /// </summary>
+    public static string? Run(IReadOnlyList<IExperiment> experiments, ExperimentContext context, Action<ExperimentPlan, ResultsStore>? onPlan = null, bool dryRun = false)
+    {
+        var store = ResultsStore.Open(context.OutputFolder);
+        var plan = Plan(experiments, context, store);
+        onPlan?.Invoke(plan, store);
+        if (dryRun) return null;
+        Execute(plan, context, store);
+        return ExperimentReport.Write(context.OutputFolder);
+    }
+
     public static ExperimentPlan Plan(IReadOnlyList<IExperiment> experiments, ExperimentContext context, ResultsStore store)
     {
         var byExperiment = experiments.Select(e => (e.Id, (IReadOnlyList<RunSpec>)e.Plan(context))).ToList();

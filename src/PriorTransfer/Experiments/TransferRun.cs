@@ -47,7 +47,7 @@ public static class TransferRun
         using var train = Subsets.Training(setup.Task, n, seed);
         using var validation = Subsets.Validation(setup.Task);
         return GridSearch.Run(grid,
-            hyper => DownstreamTrainer.Fit(setup, method, hyper, train, seed, context.Profile.Budget, context.Progress, context.CancellationToken),
+            hyper => DownstreamTrainer.Fit(setup, method, hyper, train, seed, context.Profile.Budget, progress: null, context.CancellationToken),
             fit => Evaluator.Evaluate(fit.Predict, validation).Summary(),
             SelectionCriterion.Nll);
     }
