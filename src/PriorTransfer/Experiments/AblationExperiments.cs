@@ -20,7 +20,7 @@ public sealed class ScaleExperiment : IExperiment
                     new Dictionary<string, string> { [LambdaAxis] = TransferExperiment.Format(lambda) },
                     RunCost.Transfer(method, context.Profile, 1, TransferExperiment.TestCount(context), shifts: false),
                     c => TransferRun.Run(c, c.DefaultSetup(), method, n, seed,
-                        [new DownstreamHyperparameters(TuningGrids.DefaultLearningRate, Lambda: lambda)]))).ToList();
+                        [new DownstreamHyperparameters(TuningGrids.MapLearningRate, Lambda: lambda, Preconditioned: true)]))).ToList();
     }
 }
 
