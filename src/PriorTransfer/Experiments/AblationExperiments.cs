@@ -13,9 +13,9 @@ public sealed class ScaleExperiment : IExperiment
     public IReadOnlyList<RunSpec> Plan(ExperimentContext context)
     {
         var method = DownstreamMethods.MapLearned;
-        return (from n in context.Profile.AblationSizes
+        return (from seed in context.Profile.Seeds
+                from n in context.Profile.AblationSizes
                 from lambda in context.Profile.ScaleLambdas
-                from seed in context.Profile.Seeds
                 select new RunSpec(Id, context.Task.Name, method.Id, n, seed, context.Profile.Name,
                     new Dictionary<string, string> { [LambdaAxis] = TransferExperiment.Format(lambda) },
                     RunCost.Transfer(method, context.Profile, 1, TransferExperiment.TestCount(context), shifts: false),
@@ -35,9 +35,9 @@ public sealed class RankExperiment : IExperiment
     public string Description => "Fig. 2b: accuracy vs rank K (map-learned; K = 0: diagonal)";
 
     public IReadOnlyList<RunSpec> Plan(ExperimentContext context) =>
-        (from n in context.Profile.AblationSizes
+        (from seed in context.Profile.Seeds
+         from n in context.Profile.AblationSizes
          from rank in context.Profile.Ranks
-         from seed in context.Profile.Seeds
          let method = rank == 0 ? DownstreamMethods.MapDiagonal : DownstreamMethods.MapLearned
          select new RunSpec(Id, context.Task.Name, DownstreamMethods.MapLearned.Id, n, seed, context.Profile.Name,
              new Dictionary<string, string> { [RankAxis] = rank.ToString(CultureInfo.InvariantCulture) },
@@ -63,9 +63,9 @@ public sealed class SslVsSupervisedExperiment : IExperiment
             : [DownstreamMethods.MapLearned, DownstreamMethods.BayesLearned];
         var sizes = context.Profile.AblationSizes;
         var supervised = TransferExperiment.Cells(context, Id, methods, sizes);
-        var ssl = from n in sizes
+        var ssl = from seed in context.Profile.Seeds
+                  from n in sizes
                   from method in methods
-                  from seed in context.Profile.Seeds
                   select new RunSpec(Id, context.Task.Name, method.Id, n, seed, context.Profile.Name,
                       new Dictionary<string, string> { [PriorAxis] = SimclrPrior },
                       RunCost.Transfer(method, context.Profile, TuningGrids.For(method, context.Profile.Tuning).Count, TransferExperiment.TestCount(context), false),

@@ -29,9 +29,12 @@ public static class TransferExperiment
             c => TransferRun.Run(c, c.DefaultSetup(), method, n, seed, shifts: paper));
     }
 
-    /// <summary>Every (method, n, seed) cell of <paramref name="methods"/> over <paramref name="sizes"/> and the profile's seeds.</summary>
+    /// <summary>
+    /// Every (method, n, seed) cell of <paramref name="methods"/> over <paramref name="sizes"/> and the profile's seeds,
+    /// seed by seed: a full profile stopped part-way leaves whole tables with fewer seeds, not missing cells.
+    /// </summary>
     public static IReadOnlyList<RunSpec> Cells(ExperimentContext context, string owner, IEnumerable<DownstreamMethod> methods, IEnumerable<int> sizes) =>
-        (from n in sizes from method in methods from seed in context.Profile.Seeds select Cell(context, owner, method, n, seed)).ToList();
+        (from seed in context.Profile.Seeds from n in sizes from method in methods select Cell(context, owner, method, n, seed)).ToList();
 
     public static long TestCount(ExperimentContext context) => context.Task.DownstreamTest.Count;
 
