@@ -19,6 +19,7 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 // Other namespaces (e.g. segmentation) register their experiments in this registry before the commands are built.
 var experiments = PriorTransfer.Experiments.ExperimentRegistry.CreateDefault();
+experiments.Register(new PriorTransfer.Experiments.SegmentationExperiment());
 root.Subcommands.Add(ExperimentCommand.Create(experiments));
 root.Subcommands.Add(ReportCommand.Create());
 return CommandRunner.Invoke(root, args);

@@ -50,6 +50,8 @@ internal static class SegmentCommand
             using var transferTask = TaskCatalog.Create(r.GetValue(task)!, new DataLocator(r.GetValue(data)));
             var result = SegmentationRun.Run(transferTask, chosen, r.GetValue(n), r.GetValue(seed), options, new ConsoleProgress(), WriteGridPoint, ct);
             Console.WriteLine();
+            if (chosen.PriorLoss is { } expected && result.PriorLoss is { } actual && actual != PriorTransfer.Serialization.PriorFile.LossName(expected))
+                Console.WriteLine($"note: {chosen.Id} stands for a {PriorTransfer.Serialization.PriorFile.LossName(expected)} prior, but the prior file's manifest says '{actual}'.");
             Console.WriteLine($"{result.Method} on {result.Task}, n = {result.N} scenes, seed {result.Seed}: chosen {result.Chosen}, {result.Samples} network(s) averaged");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"test mIoU {result.MeanIou:F4}   pixel accuracy {result.PixelAccuracy:F4}   pixel NLL {result.PixelNll:F4}   (validation mIoU {result.ValidationMeanIou:F4})   {result.Elapsed:mm\\:ss}"));

@@ -194,7 +194,8 @@ public static class PriorFile
             contents.Manifest);
     }
 
-    internal static string LossName(PriorLoss loss) => loss switch
+    /// <summary>The manifest name of a loss: "supervised" or "simclr".</summary>
+    public static string LossName(PriorLoss loss) => loss switch
     {
         PriorLoss.Supervised => "supervised",
         PriorLoss.SimClr => "simclr",

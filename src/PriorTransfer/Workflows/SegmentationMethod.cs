@@ -7,7 +7,8 @@ namespace PriorTransfer.Workflows;
 /// Every method starts from pre-trained backbone weights (the learned-prior methods from the prior's mean); the
 /// decoder and ASPP are new and always get a zero-mean isotropic prior (weight decay for SGD transfer).
 /// </summary>
-/// <remarks>PriorLoss: for learned priors, the source loss the prior file must come from (a mismatch is an error).</remarks>
+/// <remarks>PriorLoss: for learned priors, the source loss the column stands for; the prior file's own manifest loss is
+/// reported with the result (a mismatch is flagged by the CLI, not refused: any prior file path is accepted).</remarks>
 public sealed record SegmentationMethod(string Id, BackbonePrior Prior, InferenceKind Inference, PriorLoss? PriorLoss, string Description)
 {
     public bool UsesLearnedPrior => Prior == BackbonePrior.LearnedLowRank;

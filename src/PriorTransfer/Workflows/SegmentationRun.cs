@@ -21,7 +21,8 @@ public sealed record SegmentationGridPoint(DownstreamHyperparameters Config, dou
 /// <summary>The outcome of one segmentation cell (method, n, seed): what tuning chose and the test metrics.</summary>
 /// <remarks>ClassIou: test IoU per class (background first), null for a class absent from truth and predictions.
 /// Samples: networks in the prediction (BMA samples; 1 for SGD). MeanSampleIou: the mean of the BMA samples' own test
-/// mIoU (null for SGD), to tell a good average of good networks from an average that rescues poor ones.</remarks>
+/// mIoU (null for SGD), to tell a good average of good networks from an average that rescues poor ones. PriorLoss: the
+/// loss recorded in the prior file's manifest (e.g. "supervised", "simclr"), for learned-prior methods.</remarks>
 public sealed record SegmentationResult(
     string Task,
     string Method,
@@ -38,6 +39,7 @@ public sealed record SegmentationResult(
     double? MeanSampleIou,
     string Checkpoint,
     string? Prior,
+    string? PriorLoss,
     string? PreviewPath,
     TimeSpan Elapsed);
 
@@ -66,7 +68,8 @@ public static class SegmentationRun
             throw new ArgumentException($"method '{method.Id}' needs a learned prior: give a --prior (from `learn-prior`).");
         var spec = Checkpoint.ReadHeader(options.Checkpoint).Spec;
 
-        using var learned = method.UsesLearnedPrior ? LoadPrior(options.Prior!, method, spec, task) : null;
+        PriorLoss? priorLoss = null;
+        using var learned = method.UsesLearnedPrior ? LoadPrior(options.Prior!, spec, task, out priorLoss) : null;
         using var train = Scenes.Training(task, n, seed, options.Scenes);
         using var validation = Scenes.Validation(task, options.ValidationScenes, options.Scenes);
         int classes = train.ClassCount;
@@ -104,7 +107,8 @@ public static class SegmentationRun
         return new SegmentationResult(task.Name, method.Id, n, seed, search.Best.Config, points, validationIou[search.Best.Config],
             testSegmentation.MeanIntersectionOverUnion, testSegmentation.PixelAccuracy, testPixels.NegativeLogLikelihood,
             testSegmentation.IntersectionOverUnion().Select(v => double.IsNaN(v) ? (double?)null : v).ToArray(),
-            search.BestFit.Size, search.BestFit.Size > 1 ? MeanSampleIou(search.BestFit, test) : null, options.Checkpoint, method.UsesLearnedPrior ? options.Prior : null, options.PreviewPath, clock.Elapsed);
+            search.BestFit.Size, search.BestFit.Size > 1 ? MeanSampleIou(search.BestFit, test) : null, options.Checkpoint, method.UsesLearnedPrior ? options.Prior : null,
+            priorLoss is { } loss ? PriorFile.LossName(loss) : null, options.PreviewPath, clock.Elapsed);
     }
 
     /// <summary>Trains one configuration: SGD from the pre-trained backbone, or cyclical SGLD on the posterior.</summary>
@@ -162,15 +166,17 @@ public static class SegmentationRun
         }
     }
 
-    private static LowRankGaussian LoadPrior(string path, SegmentationMethod method, ModelSpec spec, TransferTask task)
+    /// <summary>
+    /// The prior over the segmentation network's backbone; its layout is validated against that backbone (the names are
+    /// the classifier's). Any prior file is accepted: the manifest's loss is reported, and a method's expected loss
+    /// (<see cref="SegmentationMethod.PriorLoss"/>) only labels the column — e.g. a SimCLR backbone with SWAG on the
+    /// source cross-entropy records "supervised".
+    /// </summary>
+    private static LowRankGaussian LoadPrior(string path, ModelSpec spec, TransferTask task, out PriorLoss? loss)
     {
-        // The layout is validated against the segmentation network's own backbone: the names are the classifier's.
         using var probe = SegmentationModel.Create(spec with { Classes = task.DownstreamClassNames.Count + 1 }, 0);
         using var contents = PriorFile.Load(path, probe);
-        if (method.PriorLoss is { } expected && contents.Manifest.Source.Loss != expected)
-            throw new ArgumentException(
-                $"method '{method.Id}' expects a prior learned with the {expected} loss, but '{path}' was learned with {contents.Manifest.Source.Loss}; " +
-                $"use {(contents.Manifest.Source.Loss == PriorLoss.SimClr ? SegmentationMethods.LearnedSsl.Id : SegmentationMethods.LearnedSupervised.Id)} for it.");
+        loss = contents.Manifest.Source.Loss;
         return contents.ToPrior();
     }
 

@@ -55,11 +55,22 @@ public class SegmentationRunTests
     }
 
     [Fact]
-    public void PriorOfTheWrongLossIsAClearError()
+    public void AnyPriorFileIsAcceptedAndItsManifestLossReported()
     {
         using var workspace = new Workspace();
         using var task = SyntheticTask.Create();
-        var e = Assert.Throws<ArgumentException>(() => SegmentationRun.Run(task, SegmentationMethods.LearnedSsl, 4, 0, Tiny(workspace)));
-        Assert.Contains(SegmentationMethods.LearnedSupervised.Id, e.Message);
+        var result = SegmentationRun.Run(task, SegmentationMethods.LearnedSsl, 4, 0,
+            Tiny(workspace) with { Grid = [new DownstreamHyperparameters(0.01, Lambda: 1e8, HeadVariance: 1, Temperature: 1e-3)] });
+        Assert.Equal("supervised", result.PriorLoss);
+        Assert.Equal(workspace.ValidPrior, result.Prior);
+    }
+
+    [Fact]
+    public void LearnedMethodWithoutAPriorIsAClearError()
+    {
+        using var workspace = new Workspace();
+        using var task = SyntheticTask.Create();
+        var e = Assert.Throws<ArgumentException>(() => SegmentationRun.Run(task, SegmentationMethods.LearnedSupervised, 4, 0, Tiny(workspace) with { Prior = null }));
+        Assert.Contains("--prior", e.Message);
     }
 }
