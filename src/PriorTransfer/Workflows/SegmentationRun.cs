@@ -67,6 +67,8 @@ public static class SegmentationRun
         if (method.UsesLearnedPrior && options.Prior is null)
             throw new ArgumentException($"method '{method.Id}' needs a learned prior: give a --prior (from `learn-prior`).");
         var spec = Checkpoint.ReadHeader(options.Checkpoint).Spec;
+        if (spec.Architecture is not ("resnet8" or "resnet20"))
+            throw new ArgumentException($"checkpoint '{options.Checkpoint}' is a {spec}; segmentation needs a resnet8 or resnet20 backbone.");
 
         PriorLoss? priorLoss = null;
         using var learned = method.UsesLearnedPrior ? LoadPrior(options.Prior!, spec, task, out priorLoss) : null;
