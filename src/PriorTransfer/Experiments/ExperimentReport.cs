@@ -128,6 +128,16 @@ public static class ExperimentReport
         }
         var alignment = records.Where(r => r.Experiment == AlignmentExperiment.ExperimentId).ToList();
         if (alignment.Count > 0) Alignment(md, folder, slug, task, alignment);
+        var segmentation = records.Where(r => r.Experiment == ClaimVerdicts.SegmentationId).ToList();
+        if (segmentation.Count > 0)
+        {
+            var columns = SegmentationMethods.All.Select(m => m.Id).ToList();
+            Section(md, "segmentation: test mean IoU (Table 1)", segmentation, r => r.Method, r => r.N, "n", MetricNames.Miou, columns);
+            Section(md, "segmentation: pixel accuracy", segmentation, r => r.Method, r => r.N, "n", SegmentationExperiment.PixelAccuracy, columns);
+            Section(md, "segmentation: BMA samples' own mIoU", segmentation, r => r.Method, r => r.N, "n", SegmentationExperiment.SampleMiou, columns);
+            md.AppendLine("Scenes of 1–4 downstream objects on 64×64 canvases; DeepLabv3+-style network on the source backbone (docs/segmentation.md). " +
+                "The SSL column's prior is the SimCLR backbone with SWAG on the source cross-entropy (as in ssl-vs-supervised).").AppendLine();
+        }
     }
 
     private static void Alignment(StringBuilder md, string folder, string slug, string task, IReadOnlyList<RunRecord> runs)
