@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using PriorTransfer.Data;
+using PriorTransfer.IO;
 using PriorTransfer.Models;
 using PriorTransfer.SelfSupervised;
 using PriorTransfer.Swag;
@@ -85,6 +86,8 @@ public static class SimclrPretraining
         string statePath = StatePathFor(checkpointPath);
         if (string.Equals(Path.GetFullPath(statePath), Path.GetFullPath(checkpointPath), StringComparison.Ordinal))
             throw new ArgumentException($"the checkpoint path '{checkpointPath}' already has the SimCLR state extension '{StateExtension}'; use e.g. '.ckpt'.");
+        AtomicFile.EnsureWritable(checkpointPath);   // fail now, not after the training
+        AtomicFile.EnsureWritable(statePath);
 
         var clock = Stopwatch.StartNew();
         var train = task.SourceTrain;
