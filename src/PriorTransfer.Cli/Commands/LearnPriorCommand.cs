@@ -54,6 +54,8 @@ internal static class LearnPriorCommand
             Console.WriteLine($"SWA mean on the source test set{head}: accuracy {result.SwaSourceTest.Accuracy:F4}, NLL {result.SwaSourceTest.NegativeLogLikelihood:F4}; SWAG took {result.Elapsed:hh\\:mm\\:ss}.");
             Console.WriteLine($"Prior: {result.PriorPath}");
             Console.WriteLine($"SWA-mean checkpoint (start of downstream methods with this prior): {result.SwaCheckpointPath}");
+            if (sourceLoss == PriorLoss.SimClr)
+                Console.WriteLine($"SimCLR state of the SWA mean (with the projection head): {SimclrPretraining.StatePathFor(result.SwaCheckpointPath)}");
             return CommandRunner.Ok;
         }));
         return command;
