@@ -9,6 +9,7 @@ using PriorTransfer.SelfSupervised;
 using PriorTransfer.Serialization;
 using PriorTransfer.Swag;
 using PriorTransfer.Training;
+using static TorchSharp.torch;
 
 namespace PriorTransfer.Workflows;
 
@@ -170,7 +171,7 @@ public static class PriorLearning
         var views = options.SimclrViews with { HorizontalFlip = options.SimclrViews.HorizontalFlip && task.HorizontalFlip };
         var objective = new SimclrObjective(new SimclrAugmentation(views), temperature);
         // The views get a generator of their own (the trainer's shuffles the batches), seeded apart from it.
-        using var viewGenerator = new TorchSharp.torch.Generator(StableRandom.StableHash($"swag-simclr-views/{options.Seed}"));
+        using var viewGenerator = new Generator(StableRandom.StableHash($"swag-simclr-views/{options.Seed}"));
         using var collector = Collect(model, train, options, objective.AsBatchLoss(viewGenerator), augmentation: null, progress, cancellationToken);
 
         collector.WriteMean(model);
@@ -202,7 +203,7 @@ public static class PriorLearning
     }
 
     /// <summary>SGD on <paramref name="loss"/> from the model's current weights, with a SWAG snapshot of <c>backbone.*</c> every few steps.</summary>
-    private static SwagCollector Collect(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, ImageSet train,
+    private static SwagCollector Collect(nn.Module<Tensor, Tensor> model, ImageSet train,
         PriorLearningOptions options, BatchLoss loss, Augmentation? augmentation, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         // Both networks name their feature extractor backbone.*, so the prior's layout is the downstream classifier's.
@@ -264,7 +265,7 @@ public static class PriorLearning
         header.Metadata.TryGetValue("temperature", out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) ? t : null;
 
     /// <summary>BatchNorm statistics for the SWA mean, from one pass of <paramref name="model"/>'s forward over (at most 10,000 of) the clean source images.</summary>
-    private static void RecalibrateBatchNorm(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, ImageSet train, int batchSize)
+    private static void RecalibrateBatchNorm(nn.Module<Tensor, Tensor> model, ImageSet train, int batchSize)
     {
         const int maxImages = 10_000;
         var batches = new BatchIterator(train, batchSize, shuffle: false);
