@@ -16,4 +16,8 @@ root.Subcommands.Add(InspectPriorCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+// Other namespaces (e.g. segmentation) register their experiments in this registry before the commands are built.
+var experiments = PriorTransfer.Experiments.ExperimentRegistry.CreateDefault();
+root.Subcommands.Add(ExperimentCommand.Create(experiments));
+root.Subcommands.Add(ReportCommand.Create());
 return CommandRunner.Invoke(root, args);

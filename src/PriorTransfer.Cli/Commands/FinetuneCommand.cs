@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PriorTransfer.Data;
+using PriorTransfer.IO;
 using PriorTransfer.Workflows;
 
 namespace PriorTransfer.Cli.Commands;
@@ -26,31 +27,37 @@ internal static class FinetuneCommand
         var lambda = new Option<double>("--lambda") { Description = "Prior scale λ (covariance λΣ), or the zero-mean prior's variance (without --tune).", DefaultValueFactory = _ => 1e6 };
         var headVariance = new Option<double>("--head-variance") { Description = "Variance of the head's zero-mean isotropic prior.", DefaultValueFactory = _ => 1.0 };
         var temperature = new Option<double>("--temperature") { Description = "Posterior temperature T of the samplers (without --tune).", DefaultValueFactory = _ => 1e-3 };
+        var precondition = new Option<bool?>("--precondition") { Description = "MAP methods: step along M·∇ with M = λΣ(λΣ + c·I)⁻¹, c = lr/N, stable at every λ (docs/conventions.md). On by default for MAP; `--precondition false` for plain SGD steps.", HelpName = "true|false" };
         var steps = new Option<int>("--steps") { Description = "SGD/MAP steps per fit.", DefaultValueFactory = _ => new DownstreamBudget().Steps };
         var samplerSteps = new Option<int>("--sampler-steps") { Description = "Steps of a cyclical sampler run (10 cycles, one BMA sample each).", DefaultValueFactory = _ => new DownstreamBudget().SamplerSteps };
         var batch = new Option<int>("--batch-size") { Description = "Minibatch size (capped at n).", DefaultValueFactory = _ => 64 };
+        var json = new Option<string?>("--json") { Description = "Write the result (metrics, chosen hyperparameters, tuning grid) as JSON here (default: runs/<task>/<method>-n<n>-seed<seed>.json).", HelpName = "file" };
         var command = new Command("finetune", "Train one downstream method on n images (optionally tuned on the 500-image validation holdout) and report test accuracy, NLL, ECE and Brier score.")
         {
-            data, task, n, seed, method, checkpoint, prior, scratch, arch, tune, lr, wd, lambda, headVariance, temperature, steps, samplerSteps, batch, threads,
+            data, task, n, seed, method, checkpoint, prior, scratch, arch, tune, lr, wd, lambda, headVariance, temperature, precondition, steps, samplerSteps, batch, threads, json,
         };
         command.SetAction(r => CommandRunner.Run(r.GetValue(threads), ct =>
         {
             var chosen = DownstreamMethods.Get(r.GetValue(scratch) ? DownstreamMethods.FromScratch.Id : r.GetValue(method)!);
             if (r.GetValue(scratch) && r.GetValue(checkpoint) is not null)
                 throw new ArgumentException("--checkpoint and --from-scratch exclude each other.");
+            string jsonPath = r.GetValue(json) ?? Path.Combine(RunPaths.TaskFolder(r.GetValue(task)!), $"{chosen.Id}-n{r.GetValue(n)}-seed{r.GetValue(seed)}.json");
+            AtomicFile.EnsureWritable(jsonPath);
             using var transferTask = TaskCatalog.Create(r.GetValue(task)!, new DataLocator(r.GetValue(data)));
             using var setup = new DownstreamSetup(transferTask, r.GetValue(checkpoint), r.GetValue(prior), r.GetValue(arch)!);
             var grid = r.GetValue(tune) switch
             {
-                "quick" => TuningGrids.For(chosen, TuningBudget.Quick),
-                "full" => TuningGrids.For(chosen, TuningBudget.Full),
-                _ => [new DownstreamHyperparameters(r.GetValue(lr), r.GetValue(wd),
+                "quick" => TuningGrids.For(chosen, TuningBudget.Quick, r.GetValue(precondition)),
+                "full" => TuningGrids.For(chosen, TuningBudget.Full, r.GetValue(precondition)),
+                _ => [new DownstreamHyperparameters(r.GetValue(lr), chosen.Prior == BackbonePrior.None ? r.GetValue(wd) : 0,
                     chosen.Prior == BackbonePrior.None ? null : r.GetValue(lambda), r.GetValue(headVariance),
-                    chosen.IsBayesian ? r.GetValue(temperature) : null)],
+                    chosen.IsBayesian ? r.GetValue(temperature) : null, r.GetValue(precondition) ?? chosen.Inference == InferenceKind.Map)],
             };
             var budget = new DownstreamBudget { Steps = r.GetValue(steps), SamplerSteps = r.GetValue(samplerSteps), BatchSize = r.GetValue(batch) };
             var result = DownstreamRun.Run(setup, chosen, r.GetValue(n), r.GetValue(seed), budget, grid, new ConsoleProgress(), ResultTables.WriteGridPoint, ct);
             ResultTables.Write([result]);
+            AtomicFile.WriteAllText(jsonPath, result.ToJson());
+            Console.WriteLine($"Result: {jsonPath}");
             return CommandRunner.Ok;
         }));
         return command;

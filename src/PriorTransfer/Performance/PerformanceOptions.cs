@@ -37,8 +37,8 @@ public sealed record PerformanceOptions
     /// <summary>Test images of the BMA figure.</summary>
     public int BmaImages { get; init; } = 2000;
 
-    /// <summary>P of the prior timing figures.</summary>
-    public IReadOnlyList<long> PriorDimensions { get; init; } = [100_000, 1_000_000, 10_000_000];
+    /// <summary>P of the prior timing figures: up to ResNet-50 size (25·10⁶) in the full profile.</summary>
+    public IReadOnlyList<long> PriorDimensions { get; init; } = [100_000, 1_000_000, 25_000_000];
 
     /// <summary>K of the prior timing figures.</summary>
     public IReadOnlyList<int> PriorRanks { get; init; } = [5, 20];
@@ -84,6 +84,7 @@ public sealed record PerformanceOptions
         SwagEpochSteps = 20,
         BmaImages = 1000,
         PriorRepeats = 3,
+        PriorDimensions = [100_000, 1_000_000, 10_000_000],
         MemoryDimension = 10_000_000,
     };
 

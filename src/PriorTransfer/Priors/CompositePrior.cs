@@ -200,20 +200,42 @@ public sealed class CompositePrior : IPrior
     public CompositePrior Rescale(double lambda)
     {
         PriorMath.CheckLambda(lambda);
-        var rescaled = new List<(ParameterLayout, IPrior)>();
+        return Map(part => part.Prior.Rescale(lambda));
+    }
+
+    /// <summary>A new composite over the same layouts with each part's prior transformed (the new priors owned by it).</summary>
+    private CompositePrior Map(Func<PriorPart, IPrior> transform)
+    {
+        var mapped = new List<(ParameterLayout, IPrior)>();
         try
         {
-            foreach (var part in parts) rescaled.Add((part.Layout, part.Prior.Rescale(lambda)));
-            return new CompositePrior(Layout, rescaled);
+            foreach (var part in parts) mapped.Add((part.Layout, transform(part)));
+            return new CompositePrior(Layout, mapped);
         }
         catch
         {
-            foreach (var (_, prior) in rescaled) prior.Dispose();
+            foreach (var (_, prior) in mapped) prior.Dispose();
             throw;
         }
     }
 
     IPrior IPrior.Rescale(double lambda) => Rescale(lambda);
+
+    /// <summary>Σ⁻¹·v [P] over <see cref="Layout"/>, block by block.</summary>
+    public Tensor SolveCovariance(Tensor v)
+    {
+        CheckTheta(v);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var result = empty(Dimension, DType, v.device);
+        foreach (var part in parts) Scatter(part.Prior.SolveCovariance(Gather(v, part)), result, part);
+        return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Every part with covariance Σ_i + c·I (block-diagonal, so the whole covariance is Σ + c·I).</summary>
+    public CompositePrior WithDiagonalShift(double shift) => Map(part => part.Prior.WithDiagonalShift(shift));
+
+    IPrior IPrior.WithDiagonalShift(double shift) => WithDiagonalShift(shift);
 
     public void Dispose()
     {

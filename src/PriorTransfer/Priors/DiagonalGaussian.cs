@@ -76,6 +76,23 @@ public sealed class DiagonalGaussian : IPrior
 
     IPrior IPrior.Rescale(double lambda) => Rescale(lambda);
 
+    public Tensor SolveCovariance(Tensor v)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        return PriorMath.Prepare(v, Dimension, DType, Device).mul(precision).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>N(μ, diag(v) + c·I).</summary>
+    public DiagonalGaussian WithDiagonalShift(double shift)
+    {
+        PriorMath.CheckShift(shift);
+        using var scope = NewDisposeScope();
+        return new DiagonalGaussian((PriorMath.OwnedCopy(Mean, DType, Device), Variance.add(shift).DetachFromDisposeScope()), DType);
+    }
+
+    IPrior IPrior.WithDiagonalShift(double shift) => WithDiagonalShift(shift);
+
     public void Dispose()
     {
         Mean.Dispose();

@@ -42,4 +42,13 @@ public interface IPrior : IDisposable
 
     /// <summary>A new prior, same mean, covariance λ·Σ (λ &gt; 0). The caller owns (and disposes) it.</summary>
     IPrior Rescale(double lambda);
+
+    /// <summary>Σ⁻¹·v for v [P], in closed form (O(P·K) for a low-rank prior). Returns a new tensor.</summary>
+    Tensor SolveCovariance(Tensor v);
+
+    /// <summary>
+    /// A new prior, same mean, covariance Σ + c·I (c ≥ 0): with <see cref="SolveCovariance"/> it applies (Σ + c·I)⁻¹,
+    /// the building block of the curvature-aware preconditioner (Training.PriorPreconditioner). The caller owns it.
+    /// </summary>
+    IPrior WithDiagonalShift(double shift);
 }

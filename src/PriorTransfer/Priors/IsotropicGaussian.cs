@@ -79,6 +79,22 @@ public sealed class IsotropicGaussian : IPrior
 
     IPrior IPrior.Rescale(double lambda) => Rescale(lambda);
 
+    public Tensor SolveCovariance(Tensor v)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        return PriorMath.Prepare(v, Dimension, DType, Device).div(Variance).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>N(μ, (α + c)·I).</summary>
+    public IsotropicGaussian WithDiagonalShift(double shift)
+    {
+        PriorMath.CheckShift(shift);
+        return new IsotropicGaussian(Dimension, Variance + shift, Mean, DType, Device);
+    }
+
+    IPrior IPrior.WithDiagonalShift(double shift) => WithDiagonalShift(shift);
+
     public void Dispose() => Mean?.Dispose();
 
     public override string ToString() => $"IsotropicGaussian(P = {Dimension}, α = {Variance:G4}, {(Mean is null ? "zero mean" : "given mean")}, {DType})";

@@ -222,13 +222,14 @@ public sealed class LowRankGaussian : IPrior
     /// </summary>
     public LowRankGaussian WithDiagonalShift(double shift)
     {
-        if (!(shift >= 0) || double.IsInfinity(shift))
-            throw new ArgumentOutOfRangeException(nameof(shift), shift, "The shift must be a non-negative finite number.");
+        PriorMath.CheckShift(shift);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         return Adopt(PriorMath.OwnedCopy(Mean, DType, Device), Diagonal.add(shift).DetachFromDisposeScope(),
             PriorMath.OwnedCopy(Factor, DType, Device), DType);
     }
+
+    IPrior IPrior.WithDiagonalShift(double shift) => WithDiagonalShift(shift);
 
     /// <summary>diag Σ = A + rowsum(U²) [P]: each parameter's marginal variance.</summary>
     public Tensor MarginalVariance()

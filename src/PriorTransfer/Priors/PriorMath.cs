@@ -50,6 +50,12 @@ internal static class PriorMath
             throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "The covariance scale λ must be a positive finite number (it multiplies the prior covariance; λ ≥ 1 weakens the prior, and tuning grids for learned priors span about 1e4 to 1e8).");
     }
 
+    public static void CheckShift(double shift)
+    {
+        if (!(shift >= 0) || double.IsInfinity(shift))
+            throw new ArgumentOutOfRangeException(nameof(shift), shift, "The shift must be a non-negative finite number.");
+    }
+
     public static void CheckCount(int count)
     {
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "The sample count must be non-negative.");

@@ -9,7 +9,7 @@ namespace PriorTransfer.Workflows;
 public sealed record DemoOptions
 {
     public string OutputFolder { get; init; } = Path.Combine("runs", "demo");
-    public int PretrainEpochs { get; init; } = 1;
+    public int PretrainEpochs { get; init; } = 2;
     public int N { get; init; } = 100;
     public int Seed { get; init; }
     public IReadOnlyList<DownstreamMethod> Methods { get; init; } =

@@ -6,14 +6,16 @@ namespace PriorTransfer.Workflows;
 /// One point of a downstream tuning grid. <see cref="Lambda"/> scales the learned prior's covariance (λ·Σ) or, for the
 /// zero-mean isotropic prior, is its variance; <see cref="HeadVariance"/> is the variance of the head's zero-mean
 /// isotropic prior; <see cref="Temperature"/> scales the samplers' noise; <see cref="WeightDecay"/> is used only
-/// without a prior.
+/// without a prior; <see cref="Preconditioned"/> applies the curvature-aware preconditioner (Training.PriorPreconditioner)
+/// to a MAP fit's gradient.
 /// </summary>
 public sealed record DownstreamHyperparameters(
     double LearningRate,
     double WeightDecay = 0,
     double? Lambda = null,
     double HeadVariance = 1.0,
-    double? Temperature = null)
+    double? Temperature = null,
+    bool Preconditioned = false)
 {
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first value out of range.</summary>
     public void Validate()
@@ -37,6 +39,7 @@ public sealed record DownstreamHyperparameters(
         if (WeightDecay > 0) parts.Add($"wd={F(WeightDecay)}");
         if (Lambda is not null) parts.Add($"head var={F(HeadVariance)}");
         if (Temperature is { } t) parts.Add($"T={F(t)}");
+        if (Preconditioned) parts.Add("preconditioned");
         return string.Join(" ", parts);
     }
 

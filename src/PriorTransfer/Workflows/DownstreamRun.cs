@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using PriorTransfer.Data;
 using PriorTransfer.Metrics;
 using PriorTransfer.Training;
@@ -18,7 +20,22 @@ public sealed record DownstreamResult(
     IReadOnlyList<ReliabilityBin> TestReliability,
     int EnsembleSize,
     double? MeanMemberTestAccuracy,
-    TimeSpan Elapsed);
+    [property: JsonIgnore] TimeSpan Elapsed)
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // a diverged metric is NaN, not an error
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Wall time in seconds (the JSON carries this rather than a TimeSpan string).</summary>
+    public double ElapsedSeconds => Elapsed.TotalSeconds;
+
+    /// <summary>Everything above as indented JSON (camelCase): chosen hyperparameters, the grid, all metrics.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+}
 
 /// <summary>
 /// One downstream experiment cell: tune the method on the fixed validation holdout (grid search, the same budget for

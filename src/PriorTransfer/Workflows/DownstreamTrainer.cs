@@ -48,6 +48,8 @@ public static class DownstreamTrainer
             }
         }
 
+        if (hyper.Preconditioned && method.Inference != InferenceKind.Map)
+            throw new ArgumentException($"method '{method.Id}': the preconditioner applies to MAP fits only (the samplers' noise would need the same metric).");
         var model = setup.CreateModel(method, seed);
         try
         {
@@ -61,7 +63,9 @@ public static class DownstreamTrainer
             var objective = new PosteriorObjective(prior, train.Count);
             if (method.Inference == InferenceKind.Map)
             {
-                SgdTrainer.Train(model, train, sgd, loss: objective.DataLoss, afterBackward: objective.AddPriorGradient,
+                using var preconditioner = hyper.Preconditioned ? new PriorPreconditioner(prior, hyper.LearningRate, train.Count) : null;
+                SgdTrainer.Train(model, train, sgd, loss: objective.DataLoss,
+                    afterBackward: m => { objective.AddPriorGradient(m); preconditioner?.Apply(m); },
                     augmentation: augmentation, progress: progress, stage: stage, cancellationToken: cancellationToken);
                 return new DownstreamFit(model);
             }

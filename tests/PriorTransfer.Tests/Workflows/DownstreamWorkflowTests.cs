@@ -140,6 +140,14 @@ public class DownstreamWorkflowTests(DownstreamWorkflowFixture fixture) : IClass
         Assert.InRange(result.Test.ExpectedCalibrationError, 0, 1);
         Assert.InRange(result.Test.BrierScore, 0, 2);
         Assert.Equal(15, result.TestReliability.Count);
+
+        using var json = System.Text.Json.JsonDocument.Parse(result.ToJson());
+        var root = json.RootElement;
+        Assert.Equal("map-learned", root.GetProperty("method").GetString());
+        Assert.Equal(result.Test.Accuracy, root.GetProperty("test").GetProperty("accuracy").GetDouble());
+        Assert.Equal(result.Chosen.Lambda, root.GetProperty("chosen").GetProperty("lambda").GetDouble());
+        Assert.Equal(grid.Count, root.GetProperty("grid").GetArrayLength());
+        Assert.True(root.GetProperty("elapsedSeconds").GetDouble() > 0);
     }
 
     private static Classifier FitModel(DownstreamFit fit) => fit.Model;

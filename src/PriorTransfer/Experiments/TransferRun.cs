@@ -1,0 +1,78 @@
+using PriorTransfer.Data;
+using PriorTransfer.Metrics;
+using PriorTransfer.Tuning;
+using PriorTransfer.Workflows;
+using static TorchSharp.torch;
+
+namespace PriorTransfer.Experiments;
+
+/// <summary>
+/// One transfer cell as in <see cref="DownstreamRun"/> (tune on the validation holdout by NLL with the same grid
+/// size for every method, then test the chosen fit), plus what the experiments also need from the same fit: its
+/// metrics on the shifted test sets and the members' mean accuracy. Training the fit once and evaluating it on every
+/// test set keeps the ood experiment free.
+/// </summary>
+public static class TransferRun
+{
+    public static RunOutcome Run(ExperimentContext context, DownstreamSetup setup, DownstreamMethod method, int n, int seed,
+        IReadOnlyList<DownstreamHyperparameters>? grid = null, bool shifts = false)
+    {
+        var profile = context.Profile;
+        using var search = Tune(context, setup, method, n, seed, grid);
+        var fit = search.BestFit;
+        var test = setup.Task.DownstreamTest;
+        var testMetrics = Evaluator.Evaluate(fit.Predict, test);
+        var metrics = Summarise(testMetrics.Summary(), "");
+        metrics[MetricNames.ValidationNll] = search.Best.Validation!.NegativeLogLikelihood;
+        metrics[MetricNames.EnsembleSize] = fit.Size;
+        if (fit.Size > 1) metrics[MetricNames.MemberAccuracy] = MeanMemberAccuracy(fit, test);
+        if (shifts)
+        {
+            foreach (var kind in DistributionShift.All)
+            {
+                context.CancellationToken.ThrowIfCancellationRequested();
+                using var shifted = DistributionShift.Apply(test, kind, seed: 0, profile.ShiftedTestLimit);
+                foreach (var (name, value) in Summarise(Evaluator.Evaluate(fit.Predict, shifted).Summary(), DistributionShift.Name(kind) + "_"))
+                    metrics[name] = value;
+            }
+        }
+        return new RunOutcome(Hyperparameters(search.Best.Config), metrics, testMetrics.ReliabilityBins());
+    }
+
+    /// <summary>Tunes <paramref name="method"/> on the validation holdout and keeps the best fit (the caller disposes the result).</summary>
+    public static GridSearchResult<DownstreamHyperparameters, DownstreamFit> Tune(ExperimentContext context, DownstreamSetup setup,
+        DownstreamMethod method, int n, int seed, IReadOnlyList<DownstreamHyperparameters>? grid = null)
+    {
+        grid ??= TuningGrids.For(method, context.Profile.Tuning);
+        using var train = Subsets.Training(setup.Task, n, seed);
+        using var validation = Subsets.Validation(setup.Task);
+        return GridSearch.Run(grid,
+            hyper => DownstreamTrainer.Fit(setup, method, hyper, train, seed, context.Profile.Budget, progress: null, context.CancellationToken),
+            fit => Evaluator.Evaluate(fit.Predict, validation).Summary(),
+            SelectionCriterion.Nll);
+    }
+
+    /// <summary>The chosen hyperparameters by name (λ, head variance and temperature only where the method has them).</summary>
+    public static Dictionary<string, double> Hyperparameters(DownstreamHyperparameters hyper)
+    {
+        var values = new Dictionary<string, double> { ["learning_rate"] = hyper.LearningRate, ["weight_decay"] = hyper.WeightDecay };
+        if (hyper.Lambda is { } l) { values["lambda"] = l; values["head_variance"] = hyper.HeadVariance; }
+        if (hyper.Temperature is { } t) values["temperature"] = t;
+        return values;
+    }
+
+    private static Dictionary<string, double> Summarise(MetricSummary s, string prefix) => new()
+    {
+        [prefix + MetricNames.Accuracy] = s.Accuracy,
+        [prefix + MetricNames.Nll] = s.NegativeLogLikelihood,
+        [prefix + MetricNames.Ece] = s.ExpectedCalibrationError,
+        [prefix + MetricNames.Brier] = s.BrierScore,
+    };
+
+    private static double MeanMemberAccuracy(DownstreamFit fit, ImageSet test)
+    {
+        using var scope = NewDisposeScope();
+        var each = fit.PredictEach(test.Images); // [S, N, C]
+        return each.argmax(2).eq(test.Labels.unsqueeze(0)).to_type(ScalarType.Float32).mean().item<float>();
+    }
+}

@@ -1,0 +1,95 @@
+using PriorTransfer.Experiments;
+
+namespace PriorTransfer.Tests.Experiments;
+
+public class ClaimVerdictTests
+{
+    private static ClaimResult Claim(IReadOnlyList<RunRecord> records, int number) =>
+        ClaimVerdicts.Evaluate(records).Single(c => c.Number == number);
+
+    /// <summary>The five paper methods at two sizes, 3 seeds each, with the given accuracies (in the paper's order).</summary>
+    private static List<RunRecord> Paper(double[] accuracies, double spread) =>
+        (from n in new[] { 10, 100 }
+         from i in Enumerable.Range(0, 5)
+         from r in SyntheticResults.Seeds("data-efficiency", TransferExperiment.PaperMethods[i].Id, n, accuracies[i], spread)
+         select r).ToList();
+
+    [Fact]
+    public void ClearlySeparatedOrderingIsConfirmed()
+    {
+        var claim = Claim(Paper([0.9, 0.8, 0.7, 0.6, 0.5], 0.01), 1);
+        Assert.Equal(Verdict.Confirmed, claim.Verdict);
+        Assert.Equal(8, claim.Evidence.Count);
+    }
+
+    [Fact]
+    public void DifferencesWithinOneStandardErrorAreNotWins()
+    {
+        // Steps 0.005 apart; each cell's SE is 0.05/√3 ≈ 0.029, so every gap is far within 1 SE of the difference.
+        var claim = Claim(Paper([0.705, 0.70, 0.695, 0.69, 0.685], 0.05), 1);
+        Assert.Equal(Verdict.NotConfirmed, claim.Verdict);
+        Assert.All(claim.Evidence, e => Assert.Contains("tie", e));
+    }
+
+    [Fact]
+    public void APartlyHoldingOrderingIsMixedAndAReversedOneIsNotConfirmed()
+    {
+        Assert.Equal(Verdict.Mixed, Claim(Paper([0.9, 0.8, 0.7, 0.75, 0.5], 0.01), 1).Verdict);
+        Assert.Equal(Verdict.NotConfirmed, Claim(Paper([0.5, 0.6, 0.7, 0.8, 0.9], 0.01), 1).Verdict);
+    }
+
+    [Fact]
+    public void OneSeedIsInconclusiveAndMissingRunsAreNotRun()
+    {
+        var oneSeed = Paper([0.9, 0.8, 0.7, 0.6, 0.5], 0.01).Where(r => r.Seed == 0).ToList();
+        Assert.Equal(Verdict.Inconclusive, Claim(oneSeed, 1).Verdict);
+        Assert.Equal(Verdict.NotRun, Claim(oneSeed, 6).Verdict);          // no scale runs
+        Assert.Equal(Verdict.NotRun, Claim(oneSeed, 12).Verdict);         // no segmentation results
+    }
+
+    [Fact]
+    public void LambdaWithAnInteriorOptimumIsConfirmedAndAMonotoneOneIsNot()
+    {
+        static List<RunRecord> Scale(double[] accuracies) => accuracies.SelectMany((a, i) =>
+            SyntheticResults.Seeds("scale", "map-learned", 100, a, 0.01, new() { ["lambda"] = Math.Pow(10, 2 * i).ToString(System.Globalization.CultureInfo.InvariantCulture) })).ToList();
+        Assert.Equal(Verdict.Confirmed, Claim(Scale([0.5, 0.7, 0.8, 0.7, 0.6]), 6).Verdict);
+        Assert.Equal(Verdict.NotConfirmed, Claim(Scale([0.5, 0.6, 0.7, 0.8, 0.9]), 6).Verdict);
+        Assert.Equal(Verdict.Mixed, Claim(Scale([0.5, 0.795, 0.8, 0.79, 0.6]).Concat(
+            SyntheticResults.Seeds("scale", "map-learned", 100, 0.8, 0.01, new() { ["lambda"] = "1e10" })).ToList(), 6).Verdict);
+    }
+
+    [Fact]
+    public void RankThatRisesThenSaturatesIsConfirmed()
+    {
+        static List<RunRecord> Rank(double[] accuracies) => accuracies.SelectMany((a, i) =>
+            SyntheticResults.Seeds("rank", "map-learned", 100, a, 0.01, new() { ["rank"] = (i * 5).ToString(System.Globalization.CultureInfo.InvariantCulture) })).ToList();
+        Assert.Equal(Verdict.Confirmed, Claim(Rank([0.6, 0.7, 0.75, 0.751]), 5).Verdict);
+        Assert.Equal(Verdict.Mixed, Claim(Rank([0.6, 0.7, 0.75, 0.85]), 5).Verdict);
+        Assert.Equal(Verdict.NotConfirmed, Claim(Rank([0.75, 0.7, 0.75, 0.75]), 5).Verdict);
+    }
+
+    [Fact]
+    public void FlatterSingularDirectionsConfirmClaim11()
+    {
+        var metrics = new Dictionary<string, double>();
+        for (int i = 0; i < 5; i++) metrics[$"sharpness_singular-{i + 1}"] = 0.01 + 0.001 * i;
+        for (int i = 0; i < 10; i++) metrics[$"sharpness_random-{i + 1}"] = 0.5 + 0.01 * i;
+        var flat = SyntheticResults.Record("alignment", "map-learned", 100, 0, 0.5, metrics: metrics);
+        Assert.Equal(Verdict.Confirmed, Claim([flat], 11).Verdict);
+
+        var same = new Dictionary<string, double>();
+        for (int i = 0; i < 5; i++) same[$"sharpness_singular-{i + 1}"] = 0.5 + 0.01 * i;
+        for (int i = 0; i < 10; i++) same[$"sharpness_random-{i + 1}"] = 0.5 + 0.005 * i;
+        Assert.Equal(Verdict.NotConfirmed, Claim([SyntheticResults.Record("alignment", "map-learned", 100, 0, 0.5, metrics: same)], 11).Verdict);
+    }
+
+    [Fact]
+    public void SegmentationReadsMiou()
+    {
+        var records = SyntheticResults.Seeds("segmentation", "sgd", 100, 0.40, 0.01, metric: "miou")
+            .Concat(SyntheticResults.Seeds("segmentation", "sgld-learned", 100, 0.50, 0.01, metric: "miou")).ToList();
+        var claim = Claim(records, 12);
+        Assert.Equal(Verdict.Confirmed, claim.Verdict);
+        Assert.Contains("mIoU", claim.Evidence[0]);
+    }
+}

@@ -1,0 +1,53 @@
+using PriorTransfer.Experiments;
+
+namespace PriorTransfer.Tests.Experiments;
+
+public sealed class ReportTests : IDisposable
+{
+    private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+    private readonly string folder = Directory.CreateTempSubdirectory("priortransfer-report-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void LinePlotsAreNonEmptyPngs()
+    {
+        string path = Path.Combine(folder, "plots", "a.png");
+        ExperimentPlots.Lines(path, "accuracy vs n", "n", "accuracy",
+            [new PlotSeries("finetune", [10, 100, 1000], [0.5, 0.7, 0.9], [0.01, double.NaN, 0.02])], logX: true);
+        var bytes = File.ReadAllBytes(path);
+        Assert.True(bytes.Length > 1000);
+        Assert.Equal(PngSignature, bytes.Take(8));
+    }
+
+    [Fact]
+    public void TheReportHasVerdictsTablesAndPlots()
+    {
+        var store = ResultsStore.Open(folder);
+        var records = new List<RunRecord>();
+        foreach (var (method, accuracy) in new[] { ("bayes-learned", 0.8), ("map-learned", 0.75), ("finetune", 0.7), ("bayes-nonlearned", 0.6), ("map-nonlearned", 0.55) })
+            foreach (int n in new[] { 10, 100 })
+                records.AddRange(SyntheticResults.Seeds("data-efficiency", method, n, accuracy, 0.01));
+        foreach (var lambda in new[] { "1", "100", "10000" })
+            records.AddRange(SyntheticResults.Seeds("scale", "map-learned", 100, lambda == "100" ? 0.8 : 0.7, 0.01, new() { ["lambda"] = lambda }));
+        var alignment = SyntheticResults.Record("alignment", "map-learned", 100, 0, 0.5,
+            metrics: new() { ["sharpness_singular-1"] = 0.1, ["sharpness_random-1"] = 0.3, ["loss_at_mean"] = 0.5 });
+        alignment = alignment with { Curves = new() { ["distance"] = [-1, 0, 1], ["singular-1"] = [0.6, 0.5, 0.6], ["random-1"] = [0.8, 0.5, 0.8] } };
+        records.Add(alignment);
+        foreach (var r in records) store.Append(r);
+
+        string path = ExperimentReport.Write(folder);
+        string text = File.ReadAllText(path);
+        Assert.Contains("| 1 | Ordering", text);
+        Assert.Contains("**confirmed**", text);
+        Assert.Contains("0.8000 ± 0.0058", text);    // bayes-learned: mean 0.8, SE 0.01 (sd 0.01 / √3 · √3)
+        Assert.Contains("| 12 |", text);
+        var plots = Directory.GetFiles(Path.Combine(folder, ExperimentReport.PlotFolder), "*.png");
+        Assert.Contains(plots, p => p.EndsWith("synthetic-accuracy-vs-n.png", StringComparison.Ordinal));
+        Assert.Contains(plots, p => p.EndsWith("synthetic-accuracy-vs-lambda.png", StringComparison.Ordinal));
+        Assert.Contains(plots, p => p.EndsWith("synthetic-alignment.png", StringComparison.Ordinal));
+        Assert.Contains(plots, p => p.Contains("reliability", StringComparison.Ordinal));
+        Assert.All(plots, p => Assert.True(new FileInfo(p).Length > 1000));
+        foreach (var p in plots) Assert.Contains($"plots/{Path.GetFileName(p)}", text);
+    }
+}
