@@ -196,8 +196,7 @@ public static class PriorLearning
         WritePrior(collector, priorPath, task, PriorLoss.SimClr, model.Spec.Architecture, options, statePath, new Dictionary<string, string>
         {
             ["simclr_temperature"] = temperature.ToString("R", CultureInfo.InvariantCulture),
-            ["simclr_views"] = string.Create(CultureInfo.InvariantCulture,
-                $"crop {views.MinCropScale}-{views.MaxCropScale}, flip {views.HorizontalFlip}, jitter p {views.JitterProbability} b {views.Brightness} c {views.Contrast}, blur p {views.BlurProbability}, noise {views.NoiseStd}"),
+            ["simclr_views"] = views.Describe(),
         });
         return new PriorLearningResult(priorPath, swaPath, PriorFile.Inspect(priorPath), swaTest, clock.Elapsed);
     }

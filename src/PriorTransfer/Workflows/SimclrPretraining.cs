@@ -144,7 +144,6 @@ public static class SimclrPretraining
         SimclrTrainingResult training, ProbeReport report)
     {
         static string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
-        var a = simclr.Augmentation;
         var metadata = new Dictionary<string, string>
         {
             ["task"] = task.Name,
@@ -158,8 +157,7 @@ public static class SimclrPretraining
             ["learning_rate"] = F(simclr.LearningRate),
             ["weight_decay"] = F(simclr.WeightDecay),
             ["temperature"] = F(simclr.Temperature),
-            ["augmentation"] = string.Create(CultureInfo.InvariantCulture,
-                $"crop {a.MinCropScale}-{a.MaxCropScale}, flip {a.HorizontalFlip}, jitter p {a.JitterProbability} b {a.Brightness} c {a.Contrast}, blur p {a.BlurProbability}, noise {a.NoiseStd}"),
+            ["augmentation"] = simclr.Augmentation.Describe(),
             ["projection"] = string.Create(CultureInfo.InvariantCulture,
                 $"{options.Projection.HiddenDimension}-{options.Projection.OutputDimension}{(options.Projection.BatchNorm ? " bn" : "")}"),
             ["final_loss"] = F(training.FinalLoss),
