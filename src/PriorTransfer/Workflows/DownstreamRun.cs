@@ -20,7 +20,8 @@ public sealed record DownstreamResult(
     IReadOnlyList<ReliabilityBin> TestReliability,
     int EnsembleSize,
     double? MeanMemberTestAccuracy,
-    [property: JsonIgnore] TimeSpan Elapsed)
+    [property: JsonIgnore] TimeSpan Elapsed,
+    double? MeanMemberValidationAccuracy = null)
 {
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -58,9 +59,16 @@ public static class DownstreamRun
         using var search = Tune(setup, method, n, seed, budget, grid, progress, onGridPoint, cancellationToken);
         var test = setup.Task.DownstreamTest;
         var metrics = Evaluator.Evaluate(search.BestFit.Predict, test);
-        double? memberAccuracy = search.BestFit.Size > 1 ? MeanMemberAccuracy(search.BestFit, test) : null;
+        // Sampler health: each sample on its own, next to the average, so a sampler that wandered off shows at once.
+        double? memberAccuracy = null, memberValidationAccuracy = null;
+        if (search.BestFit.Size > 1)
+        {
+            memberAccuracy = MeanMemberAccuracy(search.BestFit, test);
+            using var validation = Subsets.Validation(setup.Task);
+            memberValidationAccuracy = MeanMemberAccuracy(search.BestFit, validation);
+        }
         return new DownstreamResult(method.Id, n, seed, search.Best.Config, search.Points, search.Best.Validation!, metrics.Summary(),
-            metrics.ReliabilityBins(), search.BestFit.Size, memberAccuracy, clock.Elapsed);
+            metrics.ReliabilityBins(), search.BestFit.Size, memberAccuracy, clock.Elapsed, memberValidationAccuracy);
     }
 
     /// <summary>
@@ -79,7 +87,7 @@ public static class DownstreamRun
             SelectionCriterion.Nll, onGridPoint);
     }
 
-    /// <summary>The members' mean test accuracy on their own: a BMA is trusted only when its samples are good models.</summary>
+    /// <summary>The members' mean accuracy on their own on <paramref name="test"/>: a BMA is trusted only when its samples are good models.</summary>
     public static double MeanMemberAccuracy(DownstreamFit fit, ImageSet test)
     {
         using var scope = TorchSharp.torch.NewDisposeScope();
