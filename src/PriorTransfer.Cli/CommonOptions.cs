@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PriorTransfer.Data;
+using PriorTransfer.Serialization;
 
 namespace PriorTransfer.Cli;
 
@@ -36,5 +37,23 @@ internal static class CommonOptions
         Description = "Network: resnet8, resnet20 (28×28 grayscale), resnet18, resnet50 (3-channel images).",
         DefaultValueFactory = _ => "resnet8",
         HelpName = "name",
+    };
+
+    public const string SupervisedLoss = "supervised";
+    public const string SimclrLoss = "simclr";
+
+    /// <summary><c>--loss supervised|simclr</c>: the source loss of pre-training and of SWAG.</summary>
+    public static Option<string> Loss(string description)
+    {
+        var option = new Option<string>("--loss") { Description = description, DefaultValueFactory = _ => SupervisedLoss, HelpName = "name" };
+        option.AcceptOnlyFromAmong(SupervisedLoss, SimclrLoss);
+        return option;
+    }
+
+    public static PriorLoss ParseLoss(string name) => name switch
+    {
+        SupervisedLoss => PriorLoss.Supervised,
+        SimclrLoss => PriorLoss.SimClr,
+        _ => throw new ArgumentException($"unknown loss '{name}'; use {SupervisedLoss} or {SimclrLoss}."),
     };
 }

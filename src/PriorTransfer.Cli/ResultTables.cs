@@ -13,7 +13,7 @@ internal static class ResultTables
         foreach (var r in results)
             table.AddRow(r.Method, r.N.ToString(), Markup.Escape(r.Chosen.ToString()), $"{r.Validation.NegativeLogLikelihood:F4}",
                 $"{r.Test.Accuracy:F4}", $"{r.Test.NegativeLogLikelihood:F4}", $"{r.Test.ExpectedCalibrationError:F4}", $"{r.Test.BrierScore:F4}",
-                r.EnsembleSize == 1 ? "1" : $"{r.EnsembleSize} (mean acc {r.MeanMemberTestAccuracy:F3})", $"{r.Elapsed.TotalSeconds:F0} s");
+                r.EnsembleSize == 1 ? "1" : $"{r.EnsembleSize} (each: val acc {r.MeanMemberValidationAccuracy:F3} vs {r.Validation.Accuracy:F3} averaged; test acc {r.MeanMemberTestAccuracy:F3})", $"{r.Elapsed.TotalSeconds:F0} s");
         AnsiConsole.Write(table);
     }
 

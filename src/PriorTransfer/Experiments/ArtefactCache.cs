@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using PriorTransfer.Data;
 using PriorTransfer.IO;
+using PriorTransfer.Serialization;
 using PriorTransfer.Training;
 using PriorTransfer.Workflows;
 
@@ -60,6 +61,9 @@ public sealed class ArtefactCache(string folder, Action<string>? say = null)
             ("snapshots", options.SnapshotCount), ("steps_per_snapshot", options.StepsPerSnapshot), ("lr", options.LearningRate),
             ("batch", options.BatchSize), ("momentum", options.Momentum), ("wd", options.WeightDecay), ("floor", options.VarianceFloor),
             ("augment", options.Augment), ("seed", options.Seed));
+        // The loss joins the key only when it is not the supervised one, so that cached supervised priors keep their names.
+        if (options.Loss != PriorLoss.Supervised)
+            config += Describe("", ("loss", PriorFile.LossName(options.Loss)), ("views", options.SimclrViews.Describe()), ("temperature", options.SimclrTemperature));
         string path = PathFor("prior", task.Name, config, ".prior");
         // The SWA checkpoint is written first and the prior file last: the prior file's presence means both exist.
         if (!File.Exists(path) || !File.Exists(PriorLearning.SwaCheckpointPath(path)))

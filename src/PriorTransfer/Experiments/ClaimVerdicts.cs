@@ -138,7 +138,7 @@ public static class ClaimVerdicts
                     outcomes.Add(o);
                     evidence.Add(Line($"n={cell.Key.N} accuracy", $"{cell.Key.Method} (SimCLR-backbone prior)", ssl, $"{cell.Key.Method} (supervised prior)", sup, o, true));
                 }
-                if (outcomes.Count > 0) evidence.Add("Note: the SimCLR-backbone prior is SWAG on the source cross-entropy from the SimCLR backbone + linear probe, not SWAG on the NT-Xent loss.");
+                if (outcomes.Count > 0) evidence.Add("Note: the SimCLR prior is SWAG on the NT-Xent loss from the SimCLR model (no source labels); the projection head is not in the prior.");
                 break;
             case 8:
                 foreach (int n in records.Where(r => r.Method == DownstreamMethods.Ensemble.Id).Select(r => r.N).Distinct().Order())

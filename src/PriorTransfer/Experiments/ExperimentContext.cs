@@ -1,5 +1,6 @@
 using PriorTransfer.Data;
 using PriorTransfer.SelfSupervised;
+using PriorTransfer.Serialization;
 using PriorTransfer.Training;
 using PriorTransfer.Workflows;
 
@@ -55,9 +56,8 @@ public sealed class ExperimentContext : IDisposable
     }
 
     /// <summary>
-    /// The prior learned from a SimCLR source model: SimCLR on the source images without labels, then SWAG from that
-    /// checkpoint. SWAG runs on the source cross-entropy of the SimCLR backbone with its linear-probe head: the
-    /// library has no SWAG-on-NT-Xent workflow yet, and the report says so.
+    /// The self-supervised prior (paper App. B.2): SimCLR on the source images without labels, then SWAG on the same
+    /// NT-Xent loss from that model (projection head excluded from the prior); no source label is used.
     /// </summary>
     public string SimclrPrior()
     {
@@ -65,7 +65,7 @@ public sealed class ExperimentContext : IDisposable
         if (Profile.SimclrSteps is { } steps) simclr = simclr with { Steps = steps };
         var options = new SimclrPretrainOptions { Simclr = simclr, ProbeBaselines = false };
         string checkpoint = Cache.SimclrCheckpoint(Task, options, Progress, CancellationToken);
-        return Cache.Prior(Task, checkpoint, PriorOptions(Profile.PriorRank), Progress, CancellationToken);
+        return Cache.Prior(Task, checkpoint, PriorOptions(Profile.PriorRank) with { Loss = PriorLoss.SimClr }, Progress, CancellationToken);
     }
 
     private PriorLearningOptions PriorOptions(int rank) =>

@@ -25,7 +25,7 @@ public static class TransferRun
         var metrics = Summarise(testMetrics.Summary(), "");
         metrics[MetricNames.ValidationNll] = search.Best.Validation!.NegativeLogLikelihood;
         metrics[MetricNames.EnsembleSize] = fit.Size;
-        if (fit.Size > 1) metrics[MetricNames.MemberAccuracy] = MeanMemberAccuracy(fit, test);
+        if (fit.Size > 1) metrics[MetricNames.MemberAccuracy] = DownstreamRun.MeanMemberAccuracy(fit, test);
         if (shifts)
         {
             foreach (var kind in DistributionShift.All)
@@ -41,16 +41,9 @@ public static class TransferRun
 
     /// <summary>Tunes <paramref name="method"/> on the validation holdout and keeps the best fit (the caller disposes the result).</summary>
     public static GridSearchResult<DownstreamHyperparameters, DownstreamFit> Tune(ExperimentContext context, DownstreamSetup setup,
-        DownstreamMethod method, int n, int seed, IReadOnlyList<DownstreamHyperparameters>? grid = null)
-    {
-        grid ??= TuningGrids.For(method, context.Profile.Tuning);
-        using var train = Subsets.Training(setup.Task, n, seed);
-        using var validation = Subsets.Validation(setup.Task);
-        return GridSearch.Run(grid,
-            hyper => DownstreamTrainer.Fit(setup, method, hyper, train, seed, context.Profile.Budget, progress: null, context.CancellationToken),
-            fit => Evaluator.Evaluate(fit.Predict, validation).Summary(),
-            SelectionCriterion.Nll);
-    }
+        DownstreamMethod method, int n, int seed, IReadOnlyList<DownstreamHyperparameters>? grid = null) =>
+        DownstreamRun.Tune(setup, method, n, seed, context.Profile.Budget, grid ?? TuningGrids.For(method, context.Profile.Tuning),
+            cancellationToken: context.CancellationToken);
 
     /// <summary>The chosen hyperparameters by name (λ, head variance and temperature only where the method has them).</summary>
     public static Dictionary<string, double> Hyperparameters(DownstreamHyperparameters hyper)
@@ -58,6 +51,7 @@ public static class TransferRun
         var values = new Dictionary<string, double> { ["learning_rate"] = hyper.LearningRate, ["weight_decay"] = hyper.WeightDecay };
         if (hyper.Lambda is { } l) { values["lambda"] = l; values["head_variance"] = hyper.HeadVariance; }
         if (hyper.Temperature is { } t) values["temperature"] = t;
+        if (hyper.Preconditioned) values["preconditioned"] = 1;
         return values;
     }
 
@@ -68,11 +62,4 @@ public static class TransferRun
         [prefix + MetricNames.Ece] = s.ExpectedCalibrationError,
         [prefix + MetricNames.Brier] = s.BrierScore,
     };
-
-    private static double MeanMemberAccuracy(DownstreamFit fit, ImageSet test)
-    {
-        using var scope = NewDisposeScope();
-        var each = fit.PredictEach(test.Images); // [S, N, C]
-        return each.argmax(2).eq(test.Labels.unsqueeze(0)).to_type(ScalarType.Float32).mean().item<float>();
-    }
 }

@@ -63,6 +63,10 @@ public sealed record SimclrAugmentationOptions
         JitterProbability = 0, BlurProbability = 0, NoiseStd = 0,
     };
 
+    /// <summary>The settings in one invariant line, as recorded in checkpoint and prior metadata.</summary>
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"crop {MinCropScale}-{MaxCropScale}, flip {HorizontalFlip}, jitter p {JitterProbability} b {Brightness} c {Contrast}, blur p {BlurProbability}, noise {NoiseStd}");
+
     public void Validate()
     {
         if (!(MinCropScale > 0) || MinCropScale > MaxCropScale || MaxCropScale > 1)

@@ -20,7 +20,8 @@ public sealed record DownstreamResult(
     IReadOnlyList<ReliabilityBin> TestReliability,
     int EnsembleSize,
     double? MeanMemberTestAccuracy,
-    [property: JsonIgnore] TimeSpan Elapsed)
+    [property: JsonIgnore] TimeSpan Elapsed,
+    double? MeanMemberValidationAccuracy = null)
 {
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -55,20 +56,39 @@ public static class DownstreamRun
         if (grid.Count == 0) throw new ArgumentException("the tuning grid is empty.", nameof(grid));
         budget.Validate();
         foreach (var hyper in grid) hyper.Validate();
+        using var search = Tune(setup, method, n, seed, budget, grid, progress, onGridPoint, cancellationToken);
+        var test = setup.Task.DownstreamTest;
+        var metrics = Evaluator.Evaluate(search.BestFit.Predict, test);
+        // Sampler health: each sample on its own, next to the average, so a sampler that wandered off shows at once.
+        double? memberAccuracy = null, memberValidationAccuracy = null;
+        if (search.BestFit.Size > 1)
+        {
+            memberAccuracy = MeanMemberAccuracy(search.BestFit, test);
+            using var validation = Subsets.Validation(setup.Task);
+            memberValidationAccuracy = MeanMemberAccuracy(search.BestFit, validation);
+        }
+        return new DownstreamResult(method.Id, n, seed, search.Best.Config, search.Points, search.Best.Validation!, metrics.Summary(),
+            metrics.ReliabilityBins(), search.BestFit.Size, memberAccuracy, clock.Elapsed, memberValidationAccuracy);
+    }
+
+    /// <summary>
+    /// Fits every grid point on the (task, n, seed) training subset and keeps the fit with the best validation NLL
+    /// (the caller disposes the result); diverged points are recorded, not thrown.
+    /// </summary>
+    public static GridSearchResult<DownstreamHyperparameters, DownstreamFit> Tune(DownstreamSetup setup, DownstreamMethod method, int n, int seed,
+        DownstreamBudget budget, IReadOnlyList<DownstreamHyperparameters> grid, IProgress<TrainingProgress>? progress = null,
+        Action<GridPoint<DownstreamHyperparameters>>? onGridPoint = null, CancellationToken cancellationToken = default)
+    {
         using var train = Subsets.Training(setup.Task, n, seed);
         using var validation = Subsets.Validation(setup.Task);
-        using var search = GridSearch.Run(grid,
+        return GridSearch.Run(grid,
             hyper => DownstreamTrainer.Fit(setup, method, hyper, train, seed, budget, progress, cancellationToken),
             fit => Evaluator.Evaluate(fit.Predict, validation).Summary(),
             SelectionCriterion.Nll, onGridPoint);
-        var test = setup.Task.DownstreamTest;
-        var metrics = Evaluator.Evaluate(search.BestFit.Predict, test);
-        double? memberAccuracy = search.BestFit.Size > 1 ? MeanMemberAccuracy(search.BestFit, test) : null;
-        return new DownstreamResult(method.Id, n, seed, search.Best.Config, search.Points, search.Best.Validation!, metrics.Summary(),
-            metrics.ReliabilityBins(), search.BestFit.Size, memberAccuracy, clock.Elapsed);
     }
 
-    private static double MeanMemberAccuracy(DownstreamFit fit, ImageSet test)
+    /// <summary>The members' mean accuracy on their own on <paramref name="test"/>: a BMA is trusted only when its samples are good models.</summary>
+    public static double MeanMemberAccuracy(DownstreamFit fit, ImageSet test)
     {
         using var scope = TorchSharp.torch.NewDisposeScope();
         var each = fit.PredictEach(test.Images); // [S, N, C]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using PriorTransfer.Data;
+using PriorTransfer.IO;
 using PriorTransfer.Models;
 using PriorTransfer.SelfSupervised;
 using PriorTransfer.Swag;
@@ -85,6 +86,8 @@ public static class SimclrPretraining
         string statePath = StatePathFor(checkpointPath);
         if (string.Equals(Path.GetFullPath(statePath), Path.GetFullPath(checkpointPath), StringComparison.Ordinal))
             throw new ArgumentException($"the checkpoint path '{checkpointPath}' already has the SimCLR state extension '{StateExtension}'; use e.g. '.ckpt'.");
+        AtomicFile.EnsureWritable(checkpointPath);   // fail now, not after the training
+        AtomicFile.EnsureWritable(statePath);
 
         var clock = Stopwatch.StartNew();
         var train = task.SourceTrain;
@@ -141,7 +144,6 @@ public static class SimclrPretraining
         SimclrTrainingResult training, ProbeReport report)
     {
         static string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
-        var a = simclr.Augmentation;
         var metadata = new Dictionary<string, string>
         {
             ["task"] = task.Name,
@@ -155,8 +157,7 @@ public static class SimclrPretraining
             ["learning_rate"] = F(simclr.LearningRate),
             ["weight_decay"] = F(simclr.WeightDecay),
             ["temperature"] = F(simclr.Temperature),
-            ["augmentation"] = string.Create(CultureInfo.InvariantCulture,
-                $"crop {a.MinCropScale}-{a.MaxCropScale}, flip {a.HorizontalFlip}, jitter p {a.JitterProbability} b {a.Brightness} c {a.Contrast}, blur p {a.BlurProbability}, noise {a.NoiseStd}"),
+            ["augmentation"] = simclr.Augmentation.Describe(),
             ["projection"] = string.Create(CultureInfo.InvariantCulture,
                 $"{options.Projection.HiddenDimension}-{options.Projection.OutputDimension}{(options.Projection.BatchNorm ? " bn" : "")}"),
             ["final_loss"] = F(training.FinalLoss),

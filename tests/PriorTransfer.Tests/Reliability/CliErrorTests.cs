@@ -33,6 +33,10 @@ public sealed partial class CliErrorTests(Workspace workspace, ITestOutputHelper
         { "learn-prior-rank-zero", "learn-prior --checkpoint {ckpt} --rank 0 --data {data}", "rank K must be at least 1; got 0" },
         { "inspect-prior-given-a-checkpoint", "inspect-prior {ckpt}", "resnet8.ckpt|not a prior file|--checkpoint" },
         { "inspect-prior-truncated", "inspect-prior {cutprior}", "cut.safetensors|truncated data" },
+        { "pretrain-unknown-loss", "pretrain --loss contrastive --data {data}", "'contrastive'|supervised|simclr" },
+        { "pretrain-temperature-without-simclr", "pretrain --temperature 0.2 --data {data}", "--temperature applies to --loss simclr only" },
+        { "learn-prior-unknown-loss", "learn-prior --checkpoint {ckpt} --loss byol --data {data}", "'byol'|supervised|simclr" },
+        { "learn-prior-simclr-from-supervised-checkpoint", "learn-prior --checkpoint {ckpt} --loss simclr --data {data}", "resnet8.ckpt|supervised loss|pretrain --loss simclr" },
         { "finetune-prior-without-swa-checkpoint", "finetune --method map-learned --checkpoint {ckpt} --prior {prior} --data {data}", "no SWA-mean checkpoint beside it" },
     };
 
@@ -62,6 +66,17 @@ public sealed partial class CliErrorTests(Workspace workspace, ITestOutputHelper
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("--from-scratch", help.StandardOutput);
         Assert.Equal("", help.StandardError);
+    }
+
+    [Theory]
+    [InlineData("pretrain")]
+    [InlineData("learn-prior")]
+    public void TheSourceLossIsAnOptionOfPretrainAndLearnPrior(string command)
+    {
+        var help = CliProcess.Run(workspace.NewFolder("cwd"), command, "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--loss", help.StandardOutput);
+        Assert.Contains("simclr", help.StandardOutput);
     }
 
     private string[] Expand(string arguments)
