@@ -136,7 +136,7 @@ public static class ExperimentReport
             Section(md, "segmentation: pixel accuracy", segmentation, r => r.Method, r => r.N, "n", SegmentationExperiment.PixelAccuracy, columns);
             Section(md, "segmentation: BMA samples' own mIoU", segmentation, r => r.Method, r => r.N, "n", SegmentationExperiment.SampleMiou, columns);
             md.AppendLine("Scenes of 1–4 downstream objects on 64×64 canvases; DeepLabv3+-style network on the source backbone (docs/segmentation.md). " +
-                "The SSL column's prior is the SimCLR backbone with SWAG on the source cross-entropy (as in ssl-vs-supervised).").AppendLine();
+                "The SSL column's prior is the harness's SimCLR prior (ExperimentContext.SimclrPrior), the same file as in ssl-vs-supervised.").AppendLine();
         }
     }
 

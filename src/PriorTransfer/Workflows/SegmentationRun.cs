@@ -171,8 +171,8 @@ public static class SegmentationRun
     /// <summary>
     /// The prior over the segmentation network's backbone; its layout is validated against that backbone (the names are
     /// the classifier's). Any prior file is accepted: the manifest's loss is reported, and a method's expected loss
-    /// (<see cref="SegmentationMethod.PriorLoss"/>) only labels the column — e.g. a SimCLR backbone with SWAG on the
-    /// source cross-entropy records "supervised".
+    /// (<see cref="SegmentationMethod.PriorLoss"/>) only labels the column (a SimCLR backbone with SWAG on the source
+    /// cross-entropy, for instance, records "supervised").
     /// </summary>
     private static LowRankGaussian LoadPrior(string path, ModelSpec spec, TransferTask task, out PriorLoss? loss)
     {
