@@ -21,11 +21,11 @@ public static class TransferRun
         using var search = Tune(context, setup, method, n, seed, grid);
         var fit = search.BestFit;
         var test = setup.Task.DownstreamTest;
-        var testMetrics = Evaluator.Evaluate(fit.Predict, test);
+        var (testMetrics, memberAccuracy) = fit.Evaluate(test);
         var metrics = Summarise(testMetrics.Summary(), "");
         metrics[MetricNames.ValidationNll] = search.Best.Validation!.NegativeLogLikelihood;
         metrics[MetricNames.EnsembleSize] = fit.Size;
-        if (fit.Size > 1) metrics[MetricNames.MemberAccuracy] = DownstreamRun.MeanMemberAccuracy(fit, test);
+        if (memberAccuracy is { } member) metrics[MetricNames.MemberAccuracy] = member;
         if (shifts)
         {
             foreach (var kind in DistributionShift.All)

@@ -1,3 +1,5 @@
+using PriorTransfer.Data;
+using PriorTransfer.Metrics;
 using PriorTransfer.Models;
 using PriorTransfer.Prediction;
 using PriorTransfer.Sampling;
@@ -46,6 +48,22 @@ public sealed class DownstreamFit : IDisposable
     public Tensor PredictEach(Tensor images) => samples is not null
         ? BmaPredictor.PredictEach(model, samples, images)
         : BmaPredictor.PredictEach(members.ToArray<nn.Module<Tensor, Tensor>>(), images);
+
+    /// <summary>
+    /// Metrics of the averaged prediction on <paramref name="data"/> and, for several members, the members' mean accuracy
+    /// on their own (a BMA is trusted only when its samples are good models), from one pass over the members.
+    /// </summary>
+    public (ClassificationMetrics Metrics, double? MemberAccuracy) Evaluate(ImageSet data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (Size == 1) return (Evaluator.Evaluate(Predict, data), null);
+        using var scope = NewDisposeScope();
+        var each = PredictEach(data.Images); // [S, N, C]
+        var metrics = new ClassificationMetrics();
+        metrics.Update(each.mean([0]), data.Labels);
+        double memberAccuracy = each.argmax(2).eq(data.Labels.unsqueeze(0)).to_type(ScalarType.Float32).mean().item<float>();
+        return (metrics, memberAccuracy);
+    }
 
     public void Dispose()
     {

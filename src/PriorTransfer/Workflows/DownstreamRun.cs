@@ -58,14 +58,13 @@ public static class DownstreamRun
         foreach (var hyper in grid) hyper.Validate();
         using var search = Tune(setup, method, n, seed, budget, grid, progress, onGridPoint, cancellationToken);
         var test = setup.Task.DownstreamTest;
-        var metrics = Evaluator.Evaluate(search.BestFit.Predict, test);
+        var (metrics, memberAccuracy) = search.BestFit.Evaluate(test);
         // Sampler health: each sample on its own, next to the average, so a sampler that wandered off shows at once.
-        double? memberAccuracy = null, memberValidationAccuracy = null;
-        if (search.BestFit.Size > 1)
+        double? memberValidationAccuracy = null;
+        if (memberAccuracy is not null)
         {
-            memberAccuracy = MeanMemberAccuracy(search.BestFit, test);
             using var validation = Subsets.Validation(setup.Task);
-            memberValidationAccuracy = MeanMemberAccuracy(search.BestFit, validation);
+            memberValidationAccuracy = search.BestFit.Evaluate(validation).MemberAccuracy;
         }
         return new DownstreamResult(method.Id, n, seed, search.Best.Config, search.Points, search.Best.Validation!, metrics.Summary(),
             metrics.ReliabilityBins(), search.BestFit.Size, memberAccuracy, clock.Elapsed, memberValidationAccuracy);
@@ -85,13 +84,5 @@ public static class DownstreamRun
             hyper => DownstreamTrainer.Fit(setup, method, hyper, train, seed, budget, progress, cancellationToken),
             fit => Evaluator.Evaluate(fit.Predict, validation).Summary(),
             SelectionCriterion.Nll, onGridPoint);
-    }
-
-    /// <summary>The members' mean accuracy on their own on <paramref name="test"/>: a BMA is trusted only when its samples are good models.</summary>
-    public static double MeanMemberAccuracy(DownstreamFit fit, ImageSet test)
-    {
-        using var scope = TorchSharp.torch.NewDisposeScope();
-        var each = fit.PredictEach(test.Images); // [S, N, C]
-        return each.argmax(2).eq(test.Labels.unsqueeze(0)).to_type(TorchSharp.torch.ScalarType.Float32).mean().item<float>();
     }
 }

@@ -150,5 +150,21 @@ public class DownstreamWorkflowTests(DownstreamWorkflowFixture fixture) : IClass
         Assert.True(root.GetProperty("elapsedSeconds").GetDouble() > 0);
     }
 
+    [Fact]
+    public void OnePassEvaluationEqualsTheAveragedPredictionAndTheMembersOnTheirOwn()
+    {
+        var method = DownstreamMethods.BayesLearned;
+        using var train = Subsets.Training(fixture.Task, 20, seed: 0);
+        using var fit = DownstreamTrainer.Fit(fixture.Setup, method, TuningGrids.For(method, TuningBudget.Quick)[^1], train, seed: 0, Tiny);
+        var test = fixture.Task.DownstreamTest;
+        var (metrics, memberAccuracy) = fit.Evaluate(test);
+        var expected = Evaluator.Evaluate(fit.Predict, test).Summary();
+        Assert.Equal(expected.Accuracy, metrics.Accuracy, 6);
+        Assert.Equal(expected.NegativeLogLikelihood, metrics.NegativeLogLikelihood, 5);
+        using var each = fit.PredictEach(test.Images);
+        double manual = Enumerable.Range(0, fit.Size).Average(s => Evaluator.Evaluate(_ => each[s].clone(), test).Accuracy);
+        Assert.Equal(manual, memberAccuracy!.Value, 5);
+    }
+
     private static Classifier FitModel(DownstreamFit fit) => fit.Model;
 }
