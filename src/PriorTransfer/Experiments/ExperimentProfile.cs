@@ -30,6 +30,9 @@ public sealed record ExperimentProfile
     /// <summary>SimCLR optimiser steps of the self-supervised source model (null: the SimCLR default epochs).</summary>
     public int? SimclrSteps { get; init; }
 
+    /// <summary>Runs are tested on the first this many test images (null: all; the quick profile is a smoke test).</summary>
+    public long? TestLimit { get; init; }
+
     /// <summary>Shifted test sets use the first this many test images (null: all).</summary>
     public long? ShiftedTestLimit { get; init; }
 
@@ -60,7 +63,8 @@ public sealed record ExperimentProfile
         Budget = DownstreamBudget.Quick with { Cycles = 5, EnsembleSize = 5 },
         Tuning = TuningBudget.Quick,
         SimclrSteps = 100,
-        ShiftedTestLimit = 1000,
+        TestLimit = 2000,
+        ShiftedTestLimit = 500,
         AlignmentTestLimit = 1000,
         AlignmentPoints = 9,
     };

@@ -36,7 +36,7 @@ public static class TransferExperiment
     public static IReadOnlyList<RunSpec> Cells(ExperimentContext context, string owner, IEnumerable<DownstreamMethod> methods, IEnumerable<int> sizes) =>
         (from seed in context.Profile.Seeds from n in sizes from method in methods select Cell(context, owner, method, n, seed)).ToList();
 
-    public static long TestCount(ExperimentContext context) => context.Task.DownstreamTest.Count;
+    public static long TestCount(ExperimentContext context) => Math.Min(context.Task.DownstreamTest.Count, context.Profile.TestLimit ?? long.MaxValue);
 
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

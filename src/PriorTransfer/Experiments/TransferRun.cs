@@ -20,7 +20,9 @@ public static class TransferRun
         var profile = context.Profile;
         using var search = Tune(context, setup, method, n, seed, grid);
         var fit = search.BestFit;
-        var test = setup.Task.DownstreamTest;
+        var all = setup.Task.DownstreamTest;
+        using var limited = profile.TestLimit is { } limit && limit < all.Count ? all.Select(arange(limit, dtype: ScalarType.Int64)) : null;
+        var test = limited ?? all;
         var (testMetrics, memberAccuracy) = fit.Evaluate(test);
         var metrics = Summarise(testMetrics.Summary(), "");
         metrics[MetricNames.ValidationNll] = search.Best.Validation!.NegativeLogLikelihood;
