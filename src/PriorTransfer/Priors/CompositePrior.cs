@@ -145,15 +145,7 @@ public sealed class CompositePrior : IPrior
     }
 
     /// <summary>∇ log p(θ) [P] over <see cref="Layout"/>, in closed form.</summary>
-    public Tensor Gradient(Tensor theta)
-    {
-        CheckTheta(theta);
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var result = empty(Dimension, DType, theta.device);
-        foreach (var part in parts) Scatter(part.Prior.Gradient(Gather(theta, part)), result, part);
-        return result.MoveToOuterDisposeScope();
-    }
+    public Tensor Gradient(Tensor theta) => Blockwise(theta, (prior, block) => prior.Gradient(block));
 
     /// <summary>
     /// Adds <paramref name="scale"/> · ∇ log p to the parameters' <c>.grad</c>, block by block, in closed form (no
@@ -222,15 +214,7 @@ public sealed class CompositePrior : IPrior
     IPrior IPrior.Rescale(double lambda) => Rescale(lambda);
 
     /// <summary>Σ⁻¹·v [P] over <see cref="Layout"/>, block by block.</summary>
-    public Tensor SolveCovariance(Tensor v)
-    {
-        CheckTheta(v);
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var result = empty(Dimension, DType, v.device);
-        foreach (var part in parts) Scatter(part.Prior.SolveCovariance(Gather(v, part)), result, part);
-        return result.MoveToOuterDisposeScope();
-    }
+    public Tensor SolveCovariance(Tensor v) => Blockwise(v, (prior, block) => prior.SolveCovariance(block));
 
     /// <summary>Every part with covariance Σ_i + c·I (block-diagonal, so the whole covariance is Σ + c·I).</summary>
     public CompositePrior WithDiagonalShift(double shift) => Map(part => part.Prior.WithDiagonalShift(shift));
@@ -249,6 +233,17 @@ public sealed class CompositePrior : IPrior
         ArgumentNullException.ThrowIfNull(theta);
         if (theta.dim() != 1 || theta.shape[0] != Dimension)
             throw new ArgumentException($"θ must have shape [{Dimension}]; got [{string.Join(", ", theta.shape)}].", nameof(theta));
+    }
+
+    /// <summary>A [P] vector whose block i is <paramref name="operation"/>(prior i, block i of <paramref name="vector"/>).</summary>
+    private Tensor Blockwise(Tensor vector, Func<IPrior, Tensor, Tensor> operation)
+    {
+        CheckTheta(vector);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var result = empty(Dimension, DType, vector.device);
+        foreach (var part in parts) Scatter(operation(part.Prior, Gather(vector, part)), result, part);
+        return result.MoveToOuterDisposeScope();
     }
 
     private static Tensor Gather(Tensor theta, PriorPart part) =>
