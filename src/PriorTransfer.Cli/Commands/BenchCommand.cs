@@ -28,9 +28,14 @@ internal static class BenchCommand
             HelpName = "policy",
         };
         malloc.AcceptOnlyFromAmong("retain", "default");
+        var only = new Option<string?>("--only")
+        {
+            Description = $"Measure only these figure groups, comma-separated: {string.Join(", ", PerformanceOptions.Groups)} (e.g. `--only prior` times the prior up to P = 2.5e7 in the full profile).",
+            HelpName = "groups",
+        };
         var command = new Command("bench", "Measure the cost of learned priors, samplers, SWAG and BMA as ratios against plain training, the prior's scaling in P·K, throughput and memory.")
         {
-            quick, json, markdown, comparePyTorch, python, malloc, threads,
+            quick, only, json, markdown, comparePyTorch, python, malloc, threads,
         };
         command.SetAction(r => CommandRunner.Run(r.GetValue(threads), ct =>
         {
@@ -40,6 +45,7 @@ internal static class BenchCommand
                 ComparePyTorch = r.GetValue(comparePyTorch),
                 Python = r.GetValue(python)!,
                 RetainFreedNativeMemory = r.GetValue(malloc) == "retain",
+                Only = r.GetValue(only)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal),
             };
             PerformanceReport report;
             try

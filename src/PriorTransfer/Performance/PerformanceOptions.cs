@@ -88,8 +88,26 @@ public sealed record PerformanceOptions
         MemoryDimension = 10_000_000,
     };
 
+    public const string StepsGroup = "steps";
+    public const string SwagGroup = "swag";
+    public const string BmaGroup = "bma";
+    public const string PriorGroup = "prior";
+    public const string ThroughputGroup = "throughput";
+    public const string MemoryGroup = "memory";
+
+    /// <summary>Every figure group, in the order a run measures them.</summary>
+    public static IReadOnlyList<string> Groups { get; } = [StepsGroup, SwagGroup, BmaGroup, PriorGroup, ThroughputGroup, MemoryGroup];
+
+    /// <summary>Measure only these figure groups (null: all): e.g. only <c>prior</c> to time the prior up to P = 2.5e7.</summary>
+    public IReadOnlySet<string>? Only { get; init; }
+
+    /// <summary>Whether a run with these options measures <paramref name="group"/>.</summary>
+    public bool Runs(string group) => Only is null || Only.Contains(group);
+
     public void Validate()
     {
+        if (Only is { } only && (only.Count == 0 || only.Any(g => !Groups.Contains(g))))
+            throw new ArgumentOutOfRangeException(nameof(Only), $"unknown or empty figure group selection; the groups are {string.Join(", ", Groups)}.");
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "At least one thread is needed.");
         if (Rounds < 1) throw new ArgumentOutOfRangeException(nameof(Rounds), Rounds, "At least one round is needed.");
         if (StepsPerBlock < 1) throw new ArgumentOutOfRangeException(nameof(StepsPerBlock), StepsPerBlock, "At least one step per block is needed.");

@@ -64,23 +64,32 @@ public static class PerformanceSuite
         try
         {
             var context = new Context(options, progress, cancellationToken);
-            foreach (var arch in options.Architectures)
-                foreach (var batch in options.MapBatchSizes)
-                    figures.Add(context.MapStep(arch, batch));
-            figures.AddRange(context.SamplerSteps());
-            figures.Add(context.SwagEpoch());
-            figures.Add(context.Bma());
-            figures.AddRange(context.PriorScaling());
-            if (options.ComparePyTorch)
+            if (options.Runs(PerformanceOptions.StepsGroup))
             {
-                progress?.Report($"starting the PyTorch reference ({options.Python}, {options.Threads} thread(s))");
-                pytorch = PyTorchReference.Start(options.Python, options.Threads, options.ThroughputBatchSize,
-                    retaining ? NativeAllocator.EnvironmentVariables : null);
+                foreach (var arch in options.Architectures)
+                    foreach (var batch in options.MapBatchSizes)
+                        figures.Add(context.MapStep(arch, batch));
+                figures.AddRange(context.SamplerSteps());
             }
-            figures.AddRange(context.Throughput(pytorch));
-            figures.Add(context.ThreadEffect());
-            figures.AddRange(context.PriorMemory());
-            figures.Add(context.AllocatorEffect(retaining));
+            if (options.Runs(PerformanceOptions.SwagGroup)) figures.Add(context.SwagEpoch());
+            if (options.Runs(PerformanceOptions.BmaGroup)) figures.Add(context.Bma());
+            if (options.Runs(PerformanceOptions.PriorGroup)) figures.AddRange(context.PriorScaling());
+            if (options.Runs(PerformanceOptions.ThroughputGroup))
+            {
+                if (options.ComparePyTorch)
+                {
+                    progress?.Report($"starting the PyTorch reference ({options.Python}, {options.Threads} thread(s))");
+                    pytorch = PyTorchReference.Start(options.Python, options.Threads, options.ThroughputBatchSize,
+                        retaining ? NativeAllocator.EnvironmentVariables : null);
+                }
+                figures.AddRange(context.Throughput(pytorch));
+                figures.Add(context.ThreadEffect());
+            }
+            if (options.Runs(PerformanceOptions.MemoryGroup))
+            {
+                figures.AddRange(context.PriorMemory());
+                figures.Add(context.AllocatorEffect(retaining));
+            }
         }
         finally
         {
@@ -112,26 +121,38 @@ public static class PerformanceSuite
     public static IReadOnlyList<string> FigureIds(PerformanceOptions options)
     {
         var ids = new List<string>();
-        foreach (var arch in options.Architectures)
-            foreach (var batch in options.MapBatchSizes)
-                ids.Add($"map-step/{arch}/batch{batch}");
-        ids.Add("sghmc-step/resnet8/batch64");
-        ids.Add("sgld-step/resnet8/batch64");
-        ids.Add("swag-epoch/resnet8/batch128");
-        ids.Add($"bma/resnet8/samples{options.BmaSamples}");
-        foreach (var k in options.PriorRanks)
-            foreach (var p in options.PriorDimensions)
-                ids.Add($"prior-time/P={FormatCount(p)}/K={k}");
-        ids.Add("prior-linearity");
-        foreach (var k in options.PriorRanks) ids.Add($"prior-scaling/K={k}");
-        foreach (var arch in options.Architectures) ids.Add($"throughput/{arch}/batch{options.ThroughputBatchSize}");
-        foreach (var arch in options.Architectures) ids.Add($"pytorch-ratio/{arch}/batch{options.ThroughputBatchSize}");
-        foreach (var arch in options.Architectures) ids.Add($"pytorch-ratio-channels-last/{arch}/batch{options.ThroughputBatchSize}");
-        ids.Add($"channels-last/resnet20/batch{options.ThroughputBatchSize}");
-        ids.Add($"threads/resnet8/batch{options.ThroughputBatchSize}");
-        ids.Add("prior-memory/peak");
-        ids.Add("prior-memory/held");
-        ids.Add("native-allocator/resnet8/batch64");
+        if (options.Runs(PerformanceOptions.StepsGroup))
+        {
+            foreach (var arch in options.Architectures)
+                foreach (var batch in options.MapBatchSizes)
+                    ids.Add($"map-step/{arch}/batch{batch}");
+            ids.Add("sghmc-step/resnet8/batch64");
+            ids.Add("sgld-step/resnet8/batch64");
+        }
+        if (options.Runs(PerformanceOptions.SwagGroup)) ids.Add("swag-epoch/resnet8/batch128");
+        if (options.Runs(PerformanceOptions.BmaGroup)) ids.Add($"bma/resnet8/samples{options.BmaSamples}");
+        if (options.Runs(PerformanceOptions.PriorGroup))
+        {
+            foreach (var k in options.PriorRanks)
+                foreach (var p in options.PriorDimensions)
+                    ids.Add($"prior-time/P={FormatCount(p)}/K={k}");
+            ids.Add("prior-linearity");
+            foreach (var k in options.PriorRanks) ids.Add($"prior-scaling/K={k}");
+        }
+        if (options.Runs(PerformanceOptions.ThroughputGroup))
+        {
+            foreach (var arch in options.Architectures) ids.Add($"throughput/{arch}/batch{options.ThroughputBatchSize}");
+            foreach (var arch in options.Architectures) ids.Add($"pytorch-ratio/{arch}/batch{options.ThroughputBatchSize}");
+            foreach (var arch in options.Architectures) ids.Add($"pytorch-ratio-channels-last/{arch}/batch{options.ThroughputBatchSize}");
+            ids.Add($"channels-last/resnet20/batch{options.ThroughputBatchSize}");
+            ids.Add($"threads/resnet8/batch{options.ThroughputBatchSize}");
+        }
+        if (options.Runs(PerformanceOptions.MemoryGroup))
+        {
+            ids.Add("prior-memory/peak");
+            ids.Add("prior-memory/held");
+            ids.Add("native-allocator/resnet8/batch64");
+        }
         return ids;
     }
 

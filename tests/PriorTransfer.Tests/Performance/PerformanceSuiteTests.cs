@@ -30,6 +30,18 @@ public class PerformanceSuiteTests
     };
 
     [Fact]
+    public void OnlyTheSelectedGroupsAreMeasured()
+    {
+        var options = Tiny with { Only = new HashSet<string> { PerformanceOptions.PriorGroup } };
+        var ids = PerformanceSuite.FigureIds(options);
+        Assert.All(ids, id => Assert.StartsWith("prior-", id, StringComparison.Ordinal));
+        Assert.Contains("prior-linearity", ids);
+        var report = PerformanceSuite.Run(options);
+        Assert.Equal(ids, report.Figures.Select(f => f.Id));
+        Assert.Throws<ArgumentOutOfRangeException>(() => PerformanceSuite.Run(Tiny with { Only = new HashSet<string> { "gpu" } }));
+    }
+
+    [Fact]
     public void TinyRunReportsEveryFigureAndWritesValidJson()
     {
         var messages = new List<string>();
