@@ -59,8 +59,9 @@ public sealed record ExperimentProfile
         StepsPerSnapshot = 20,
         Ranks = [0, 1, 5],
         ScaleLambdas = [1, 1e2, 1e4, 1e6, 1e8, 1e10],
-        // BMA of 5 samples and deep ensembles of 5: equal sizes, as the ensemble comparison needs.
-        Budget = DownstreamBudget.Quick with { Cycles = 5, EnsembleSize = 5 },
+        // BMA of 5 samples and deep ensembles of 5: equal sizes, as the ensemble comparison needs. Samplers at 100 steps
+        // (not the demo's 200) keep `experiment all` within 10 minutes: a smoke test, not a result.
+        Budget = DownstreamBudget.Quick with { SamplerSteps = 100 },
         Tuning = TuningBudget.Quick,
         SimclrSteps = 100,
         TestLimit = 2000,
