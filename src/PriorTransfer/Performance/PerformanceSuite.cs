@@ -144,7 +144,7 @@ public static class PerformanceSuite
             foreach (var arch in options.Architectures) ids.Add($"throughput/{arch}/batch{options.ThroughputBatchSize}");
             foreach (var arch in options.Architectures) ids.Add($"pytorch-ratio/{arch}/batch{options.ThroughputBatchSize}");
             foreach (var arch in options.Architectures) ids.Add($"pytorch-ratio-channels-last/{arch}/batch{options.ThroughputBatchSize}");
-            ids.Add($"channels-last/resnet20/batch{options.ThroughputBatchSize}");
+            foreach (var arch in options.Architectures) ids.Add($"channels-last/{arch}/batch{options.ThroughputBatchSize}");
             ids.Add($"threads/resnet8/batch{options.ThroughputBatchSize}");
         }
         if (options.Runs(PerformanceOptions.MemoryGroup))
@@ -458,7 +458,7 @@ public static class PerformanceSuite
                     "information: both sides with the same activation layout"));
             }
             foreach (var f in sameLayout) yield return f;
-            yield return LayoutEffect();
+            foreach (var arch in options.Architectures) yield return LayoutEffect(arch);
         }
 
         private PerformanceFigure PyTorchFigure(string id, string description, PairedResult result, PyTorchReference pytorch, double python, double csharp,
@@ -486,14 +486,14 @@ public static class PerformanceSuite
             };
         }
 
-        /// <summary>CifarResNet's channels-last activations ÷ the default memory format, resnet20 (interleaved in-process).</summary>
-        private PerformanceFigure LayoutEffect()
+        /// <summary>CifarResNet's channels-last activations ÷ the default memory format (interleaved in-process).</summary>
+        private PerformanceFigure LayoutEffect(string arch)
         {
             int batch = options.ThroughputBatchSize;
             int steps = options.StepsPerBlock;
-            progress?.Report($"activation layout: channels-last vs default, resnet20, batch {batch}");
+            progress?.Report($"activation layout: channels-last vs default, {arch}, batch {batch}");
             using var data = RandomImages(steps * batch, options.Seed + 14);
-            using var model = CreateModel("resnet20");
+            using var model = CreateModel(arch);
             var backbone = (CifarResNet)model.Backbone;
             var sgd = new SgdOptions { Steps = steps, BatchSize = batch, LearningRate = 0.01, WeightDecay = 5e-4, Seed = options.Seed };
             PairedResult result;
@@ -510,8 +510,8 @@ public static class PerformanceSuite
             }
             return new PerformanceFigure
             {
-                Id = $"channels-last/resnet20/batch{batch}",
-                Description = $"training step with channels-last activations ÷ with the default memory format, resnet20, batch {batch}",
+                Id = $"channels-last/{arch}/batch{batch}",
+                Description = $"training step with channels-last activations ÷ with the default memory format, {arch}, batch {batch}",
                 Value = result.MedianRatio,
                 Unit = "ratio",
                 Details = result.Details("stages on NCHW (default) activations", "stages on channels-last activations (CifarResNet default)", steps, "Step"),
