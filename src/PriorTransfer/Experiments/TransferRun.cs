@@ -23,7 +23,7 @@ public static class TransferRun
         var all = setup.Task.DownstreamTest;
         using var limited = profile.TestLimit is { } limit && limit < all.Count ? all.Select(arange(limit, dtype: ScalarType.Int64)) : null;
         var test = limited ?? all;
-        var (testMetrics, memberAccuracy) = fit.Evaluate(test);
+        var (testMetrics, memberAccuracy) = fit.Evaluate(test, context.CancellationToken);
         var metrics = Summarise(testMetrics.Summary(), "");
         metrics[MetricNames.ValidationNll] = search.Best.Validation!.NegativeLogLikelihood;
         metrics[MetricNames.EnsembleSize] = fit.Size;
@@ -34,7 +34,7 @@ public static class TransferRun
             {
                 context.CancellationToken.ThrowIfCancellationRequested();
                 using var shifted = DistributionShift.Apply(test, kind, seed: 0, profile.ShiftedTestLimit);
-                foreach (var (name, value) in Summarise(Evaluator.Evaluate(fit.Predict, shifted).Summary(), DistributionShift.Name(kind) + "_"))
+                foreach (var (name, value) in Summarise(Evaluator.Evaluate(images => fit.Predict(images, context.CancellationToken), shifted).Summary(), DistributionShift.Name(kind) + "_"))
                     metrics[name] = value;
             }
         }

@@ -30,45 +30,45 @@ public static class BmaPredictor
 
     /// <summary>BMA over the samples of <paramref name="samples"/>, each loaded in turn into <paramref name="model"/>.</summary>
     /// <returns>Averaged probabilities [N, C].</returns>
-    public static Tensor Predict(nn.Module<Tensor, Tensor> model, SampleStore samples, Tensor inputs, int batchSize = DefaultBatchSize)
+    public static Tensor Predict(nn.Module<Tensor, Tensor> model, SampleStore samples, Tensor inputs, int batchSize = DefaultBatchSize, CancellationToken cancellationToken = default)
     {
         CheckStore(model, samples);
-        return WithRestoredModel(model, () => Run(samples.Count, i => LoadSample(model, samples, i), inputs, batchSize, perMember: false));
+        return WithRestoredModel(model, () => Run(samples.Count, i => LoadSample(model, samples, i), inputs, batchSize, perMember: false, cancellationToken));
     }
 
     /// <summary>Average of the members' probabilities (a deep ensemble, or samples held as separate modules).</summary>
     /// <returns>Averaged probabilities [N, C].</returns>
-    public static Tensor Predict(IReadOnlyList<nn.Module<Tensor, Tensor>> models, Tensor inputs, int batchSize = DefaultBatchSize)
+    public static Tensor Predict(IReadOnlyList<nn.Module<Tensor, Tensor>> models, Tensor inputs, int batchSize = DefaultBatchSize, CancellationToken cancellationToken = default)
     {
         CheckModels(models);
-        return WithRestoredModes(models, () => Run(models.Count, i => models[i], inputs, batchSize, perMember: false));
+        return WithRestoredModes(models, () => Run(models.Count, i => models[i], inputs, batchSize, perMember: false, cancellationToken));
     }
 
     /// <summary>One model's probabilities (S = 1).</summary>
     /// <returns>Probabilities [N, C].</returns>
-    public static Tensor Predict(nn.Module<Tensor, Tensor> model, Tensor inputs, int batchSize = DefaultBatchSize)
+    public static Tensor Predict(nn.Module<Tensor, Tensor> model, Tensor inputs, int batchSize = DefaultBatchSize, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Predict([model], inputs, batchSize);
+        return Predict([model], inputs, batchSize, cancellationToken);
     }
 
     /// <summary>
     /// Every sample's own probabilities, e.g. for the sampler health report (single-sample accuracy next to the
-    /// BMA's). Their mean over dimension 0 is <see cref="Predict(nn.Module{Tensor, Tensor}, SampleStore, Tensor, int)"/>.
+    /// BMA's). Their mean over dimension 0 is <see cref="Predict(nn.Module{Tensor, Tensor}, SampleStore, Tensor, int, CancellationToken)"/>.
     /// </summary>
     /// <returns>Probabilities [S, N, C].</returns>
-    public static Tensor PredictEach(nn.Module<Tensor, Tensor> model, SampleStore samples, Tensor inputs, int batchSize = DefaultBatchSize)
+    public static Tensor PredictEach(nn.Module<Tensor, Tensor> model, SampleStore samples, Tensor inputs, int batchSize = DefaultBatchSize, CancellationToken cancellationToken = default)
     {
         CheckStore(model, samples);
-        return WithRestoredModel(model, () => Run(samples.Count, i => LoadSample(model, samples, i), inputs, batchSize, perMember: true));
+        return WithRestoredModel(model, () => Run(samples.Count, i => LoadSample(model, samples, i), inputs, batchSize, perMember: true, cancellationToken));
     }
 
     /// <summary>Every member's own probabilities.</summary>
     /// <returns>Probabilities [S, N, C].</returns>
-    public static Tensor PredictEach(IReadOnlyList<nn.Module<Tensor, Tensor>> models, Tensor inputs, int batchSize = DefaultBatchSize)
+    public static Tensor PredictEach(IReadOnlyList<nn.Module<Tensor, Tensor>> models, Tensor inputs, int batchSize = DefaultBatchSize, CancellationToken cancellationToken = default)
     {
         CheckModels(models);
-        return WithRestoredModes(models, () => Run(models.Count, i => models[i], inputs, batchSize, perMember: true));
+        return WithRestoredModes(models, () => Run(models.Count, i => models[i], inputs, batchSize, perMember: true, cancellationToken));
     }
 
     private static nn.Module<Tensor, Tensor> LoadSample(nn.Module<Tensor, Tensor> model, SampleStore samples, int index)
@@ -78,7 +78,8 @@ public static class BmaPredictor
     }
 
     /// <summary>Sample-outer loop; the result is [N, …] (mean) or [S, N, …] (per member).</summary>
-    private static Tensor Run(int members, Func<int, nn.Module<Tensor, Tensor>> activate, Tensor inputs, int batchSize, bool perMember)
+    private static Tensor Run(int members, Func<int, nn.Module<Tensor, Tensor>> activate, Tensor inputs, int batchSize, bool perMember,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         if (batchSize < 1)
@@ -111,6 +112,7 @@ public static class BmaPredictor
                 module.eval();
                 for (long start = 0; start < count; start += batchSize)
                 {
+                    cancellationToken.ThrowIfCancellationRequested(); // a BMA over a large test set takes minutes
                     var length = Math.Min(batchSize, count - start);
                     using var scope = NewDisposeScope();
                     var logits = module.forward(inputs.narrow(0, start, length));

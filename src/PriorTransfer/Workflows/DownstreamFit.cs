@@ -38,27 +38,29 @@ public sealed class DownstreamFit : IDisposable
     public int Size => samples?.Count ?? members.Count;
 
     /// <summary>Predictive probabilities [N, C]: the average of the members' softmax probabilities.</summary>
-    public Tensor Predict(Tensor images)
+    public Tensor Predict(Tensor images, CancellationToken cancellationToken = default)
     {
-        if (samples is not null) return BmaPredictor.Predict(model, samples, images);
-        return members.Count == 1 ? BmaPredictor.Predict(model, images) : BmaPredictor.Predict(members.ToArray<nn.Module<Tensor, Tensor>>(), images);
+        if (samples is not null) return BmaPredictor.Predict(model, samples, images, cancellationToken: cancellationToken);
+        return members.Count == 1
+            ? BmaPredictor.Predict(model, images, cancellationToken: cancellationToken)
+            : BmaPredictor.Predict(members.ToArray<nn.Module<Tensor, Tensor>>(), images, cancellationToken: cancellationToken);
     }
 
     /// <summary>Each member's probabilities [S, N, C] (for the samplers' health check: each sample alone should be a good model).</summary>
-    public Tensor PredictEach(Tensor images) => samples is not null
-        ? BmaPredictor.PredictEach(model, samples, images)
-        : BmaPredictor.PredictEach(members.ToArray<nn.Module<Tensor, Tensor>>(), images);
+    public Tensor PredictEach(Tensor images, CancellationToken cancellationToken = default) => samples is not null
+        ? BmaPredictor.PredictEach(model, samples, images, cancellationToken: cancellationToken)
+        : BmaPredictor.PredictEach(members.ToArray<nn.Module<Tensor, Tensor>>(), images, cancellationToken: cancellationToken);
 
     /// <summary>
     /// Metrics of the averaged prediction on <paramref name="data"/> and, for several members, the members' mean accuracy
     /// on their own (a BMA is trusted only when its samples are good models), from one pass over the members.
     /// </summary>
-    public (ClassificationMetrics Metrics, double? MemberAccuracy) Evaluate(ImageSet data)
+    public (ClassificationMetrics Metrics, double? MemberAccuracy) Evaluate(ImageSet data, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (Size == 1) return (Evaluator.Evaluate(Predict, data), null);
+        if (Size == 1) return (Evaluator.Evaluate(images => Predict(images, cancellationToken), data), null);
         using var scope = NewDisposeScope();
-        var each = PredictEach(data.Images); // [S, N, C]
+        var each = PredictEach(data.Images, cancellationToken); // [S, N, C]
         var metrics = new ClassificationMetrics();
         metrics.Update(each.mean([0]), data.Labels);
         double memberAccuracy = each.argmax(2).eq(data.Labels.unsqueeze(0)).to_type(ScalarType.Float32).mean().item<float>();

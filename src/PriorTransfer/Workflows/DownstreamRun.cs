@@ -58,13 +58,13 @@ public static class DownstreamRun
         foreach (var hyper in grid) hyper.Validate();
         using var search = Tune(setup, method, n, seed, budget, grid, progress, onGridPoint, cancellationToken);
         var test = setup.Task.DownstreamTest;
-        var (metrics, memberAccuracy) = search.BestFit.Evaluate(test);
+        var (metrics, memberAccuracy) = search.BestFit.Evaluate(test, cancellationToken);
         // Sampler health: each sample on its own, next to the average, so a sampler that wandered off shows at once.
         double? memberValidationAccuracy = null;
         if (memberAccuracy is not null)
         {
             using var validation = Subsets.Validation(setup.Task);
-            memberValidationAccuracy = search.BestFit.Evaluate(validation).MemberAccuracy;
+            memberValidationAccuracy = search.BestFit.Evaluate(validation, cancellationToken).MemberAccuracy;
         }
         return new DownstreamResult(method.Id, n, seed, search.Best.Config, search.Points, search.Best.Validation!, metrics.Summary(),
             metrics.ReliabilityBins(), search.BestFit.Size, memberAccuracy, clock.Elapsed, memberValidationAccuracy);
@@ -82,7 +82,7 @@ public static class DownstreamRun
         using var validation = Subsets.Validation(setup.Task);
         return GridSearch.Run(grid,
             hyper => DownstreamTrainer.Fit(setup, method, hyper, train, seed, budget, progress, cancellationToken),
-            fit => Evaluator.Evaluate(fit.Predict, validation).Summary(),
+            fit => Evaluator.Evaluate(images => fit.Predict(images, cancellationToken), validation).Summary(),
             SelectionCriterion.Nll, onGridPoint);
     }
 }

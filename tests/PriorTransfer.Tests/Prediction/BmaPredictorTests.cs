@@ -45,6 +45,23 @@ public class BmaPredictorTests
     }
 
     [Fact]
+    public void ACancelledTokenStopsThePredictionAndLeavesTheModelAsItWas()
+    {
+        using var net = new TinyClassifier(6, 3);
+        using var store = new SampleStore(SampleStorage.Memory);
+        using var inputs = Inputs(7);
+        using var expected = StoreSamplesAndHandBma(net, store, inputs, 1, 2);
+        net.Randomise(9);
+        using var before = net.HandLogits(inputs);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => BmaPredictor.Predict(net, store, inputs, 2, cancelled.Token));
+        Assert.Throws<OperationCanceledException>(() => BmaPredictor.PredictEach(net, store, inputs, 2, cancelled.Token));
+        using var after = net.HandLogits(inputs);
+        Assert.True(before.equal(after).all().item<bool>());
+    }
+
+    [Fact]
     public void UsesEachSamplesOwnBatchNormStatistics()
     {
         // Two samples with identical weights that differ only in running_mean: the BMA must use both.

@@ -158,7 +158,7 @@ public class DownstreamWorkflowTests(DownstreamWorkflowFixture fixture) : IClass
         using var fit = DownstreamTrainer.Fit(fixture.Setup, method, TuningGrids.For(method, TuningBudget.Quick)[^1], train, seed: 0, Tiny);
         var test = fixture.Task.DownstreamTest;
         var (metrics, memberAccuracy) = fit.Evaluate(test);
-        var expected = Evaluator.Evaluate(fit.Predict, test).Summary();
+        var expected = Evaluator.Evaluate(images => fit.Predict(images), test).Summary();
         Assert.Equal(expected.Accuracy, metrics.Accuracy, 6);
         Assert.Equal(expected.NegativeLogLikelihood, metrics.NegativeLogLikelihood, 5);
         using var each = fit.PredictEach(test.Images);
