@@ -41,35 +41,27 @@ public static class TransferExperiment
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
 
-/// <summary>Paper Fig. 3: accuracy vs n for the five methods (each run also measures NLL, ECE, Brier and the shifted test sets).</summary>
-public sealed class DataEfficiencyExperiment : IExperiment
+/// <summary>
+/// The five paper methods over the main-axis sizes. The runs are shared: whichever of these experiments runs first
+/// executes them (each run also measures NLL, ECE, Brier and the shifted test sets), the others read them.
+/// </summary>
+public abstract class PaperCellsExperiment(string id, string description) : IExperiment
 {
-    public string Id => TransferExperiment.DataEfficiencyId;
-    public string Description => "Fig. 3: accuracy vs n, five methods";
+    public string Id => id;
+    public string Description => description;
 
     public IReadOnlyList<RunSpec> Plan(ExperimentContext context) =>
         TransferExperiment.Cells(context, Id, TransferExperiment.PaperMethods, context.Profile.SizesFor(context.Task));
 }
+
+/// <summary>Paper Fig. 3: accuracy vs n for the five methods.</summary>
+public sealed class DataEfficiencyExperiment() : PaperCellsExperiment(TransferExperiment.DataEfficiencyId, "Fig. 3: accuracy vs n, five methods");
 
 /// <summary>Paper Fig. 4b, 9: NLL and ECE vs n and reliability diagrams, read from the data-efficiency runs.</summary>
-public sealed class UncertaintyExperiment : IExperiment
-{
-    public string Id => "uncertainty";
-    public string Description => "Fig. 4b, 9: NLL and ECE vs n; reliability diagrams (the data-efficiency runs)";
-
-    public IReadOnlyList<RunSpec> Plan(ExperimentContext context) =>
-        TransferExperiment.Cells(context, Id, TransferExperiment.PaperMethods, context.Profile.SizesFor(context.Task));
-}
+public sealed class UncertaintyExperiment() : PaperCellsExperiment("uncertainty", "Fig. 4b, 9: NLL and ECE vs n; reliability diagrams (the data-efficiency runs)");
 
 /// <summary>Paper Fig. 4a: accuracy on the rotated, noisy and low-contrast test sets vs n, read from the data-efficiency runs.</summary>
-public sealed class OodExperiment : IExperiment
-{
-    public string Id => "ood";
-    public string Description => "Fig. 4a: accuracy on shifted test sets (rotate ±30°, noise, contrast) vs n";
-
-    public IReadOnlyList<RunSpec> Plan(ExperimentContext context) =>
-        TransferExperiment.Cells(context, Id, TransferExperiment.PaperMethods, context.Profile.SizesFor(context.Task));
-}
+public sealed class OodExperiment() : PaperCellsExperiment("ood", "Fig. 4a: accuracy on shifted test sets (rotate ±30°, noise, contrast) vs n");
 
 /// <summary>Paper Fig. 2c: the learned low-rank covariance vs an isotropic prior at the learned mean, MAP and Bayes.</summary>
 public sealed class CovarianceExperiment : IExperiment

@@ -20,7 +20,15 @@ public static class Checkpoint
     public static void Save(Classifier model, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var header = new Header(model.Spec, metadata ?? new Dictionary<string, string>());
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header);
+        WriteContainer(path, Magic, JsonSerializer.SerializeToUtf8Bytes(header), model);
+    }
+
+    /// <summary>
+    /// The container shared by checkpoints and SimCLR states: ASCII magic, an int32 header length, the JSON header,
+    /// then TorchSharp's weights; written atomically.
+    /// </summary>
+    internal static void WriteContainer(string path, string magic, byte[] json, nn.Module model)
+    {
         // TorchSharp's save closes the stream it is given, so encode the weights first.
         var weights = new MemoryStream();
         model.save(weights);
@@ -28,11 +36,32 @@ public static class Checkpoint
         AtomicFile.Write(path, stream =>
         {
             using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            writer.Write(Encoding.ASCII.GetBytes(Magic));
+            writer.Write(Encoding.ASCII.GetBytes(magic));
             writer.Write(json.Length);
             writer.Write(json);
             writer.Write(weightBytes);
         });
+    }
+
+    /// <summary>
+    /// Reads the weights that follow the header on <paramref name="stream"/> into <paramref name="model"/> (strict, by
+    /// name) and puts it in eval mode; on failure disposes the model and throws a <see cref="CheckpointException"/>.
+    /// </summary>
+    internal static void LoadWeights(Stream stream, nn.Module model, string path, string remedy)
+    {
+        var weights = new MemoryStream();
+        stream.CopyTo(weights);
+        weights.Position = 0;
+        try
+        {
+            model.load(weights, strict: true);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            model.Dispose();
+            throw new CheckpointException(path, $"its weights could not be read ({e.Message}); the file is truncated or corrupt.{remedy}");
+        }
+        model.eval();
     }
 
     public static Header ReadHeader(string path)
@@ -56,19 +85,7 @@ public static class Checkpoint
             string reason = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
             throw new CheckpointException(path, $"its model cannot be built: {reason} Was it written by a newer PriorTransfer?");
         }
-        var weights = new MemoryStream();
-        stream.CopyTo(weights);
-        weights.Position = 0;
-        try
-        {
-            model.load(weights, strict: true);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            model.Dispose();
-            throw new CheckpointException(path, $"its weights could not be read ({e.Message}); the file is truncated or corrupt. Re-create it with `priortransfer pretrain`.");
-        }
-        model.eval();
+        LoadWeights(stream, model, path, " Re-create it with `priortransfer pretrain`.");
         return model;
     }
 

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using PriorTransfer.IO;
 using PriorTransfer.Models;
 using TorchSharp;
 
@@ -25,19 +24,7 @@ public static class SimclrCheckpoint
     {
         ArgumentNullException.ThrowIfNull(model);
         var header = new Header(model.Spec, model.Projection.Options, metadata ?? new Dictionary<string, string>());
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header);
-        // TorchSharp's save closes the stream it is given, so encode the weights first.
-        var weights = new MemoryStream();
-        model.save(weights);
-        byte[] weightBytes = weights.ToArray();
-        AtomicFile.Write(path, stream =>
-        {
-            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            writer.Write(Encoding.ASCII.GetBytes(Magic));
-            writer.Write(json.Length);
-            writer.Write(json);
-            writer.Write(weightBytes);
-        });
+        Checkpoint.WriteContainer(path, Magic, JsonSerializer.SerializeToUtf8Bytes(header), model);
     }
 
     public static Header ReadHeader(string path)
@@ -52,19 +39,7 @@ public static class SimclrCheckpoint
         using var stream = OpenChecked(path);
         var header = ReadHeader(stream, path);
         var model = SimclrModel.Create(header.Spec, header.Projection, seed: 0);
-        var weights = new MemoryStream();
-        stream.CopyTo(weights);
-        weights.Position = 0;
-        try
-        {
-            model.load(weights, strict: true);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            model.Dispose();
-            throw new CheckpointException(path, $"its weights could not be read ({e.Message}); the file is truncated or corrupt.");
-        }
-        model.eval();
+        Checkpoint.LoadWeights(stream, model, path, "");
         return model;
     }
 
