@@ -44,7 +44,7 @@ public static class ExperimentRunner
     /// </summary>
     public static string? Run(IReadOnlyList<IExperiment> experiments, ExperimentContext context, Action<ExperimentPlan, ResultsStore>? onPlan = null, bool dryRun = false)
     {
-        var store = ResultsStore.Open(context.OutputFolder);
+        var store = dryRun ? ResultsStore.Peek(context.OutputFolder) : ResultsStore.Open(context.OutputFolder);
         var plan = Plan(experiments, context, store);
         onPlan?.Invoke(plan, store);
         if (dryRun) return null;

@@ -54,6 +54,13 @@ public sealed class ResultsStore
         return new ResultsStore(path, loaded);
     }
 
+    /// <summary>The results in <paramref name="folder"/> without creating or changing anything (a dry run's view).</summary>
+    public static ResultsStore Peek(string folder)
+    {
+        string path = System.IO.Path.Combine(folder, FileName);
+        return new ResultsStore(path, ReadFile(path).Records);
+    }
+
     /// <summary>The complete lines of <paramref name="path"/> (a trailing partial line is ignored; a missing file is empty).</summary>
     public static IReadOnlyList<RunRecord> Read(string path) => ReadFile(path).Records;
 

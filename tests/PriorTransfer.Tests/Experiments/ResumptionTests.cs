@@ -66,6 +66,20 @@ public sealed class ResumptionTests : IDisposable
     }
 
     [Fact]
+    public void ADryRunPlansWithoutCreatingOrRunningAnything()
+    {
+        using var task = new TransferTaskHolder();
+        string output = Path.Combine(folder, "not-yet");
+        using var context = new ExperimentContext(task.Task, ExperimentProfile.Quick, output);
+        var executed = new List<string>();
+        ExperimentPlan? shown = null;
+        Assert.Null(ExperimentRunner.Run([new CountingExperiment("counting", 3, executed)], context, (plan, _) => shown = plan, dryRun: true));
+        Assert.Equal(3, shown!.Remaining.Count);
+        Assert.Empty(executed);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void RunsSharedByExperimentsExecuteOnce()
     {
         using var task = new TransferTaskHolder();
