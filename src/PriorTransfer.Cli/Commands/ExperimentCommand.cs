@@ -11,7 +11,7 @@ internal static class ExperimentCommand
 {
     public static Command Create(ExperimentRegistry registry)
     {
-        var id = new Argument<string>("id") { Description = $"Experiment: {registry.Ids}, or {ExperimentRegistry.AllId}." };
+        var id = new Argument<string>("id") { Description = $"Experiment: {registry.Ids}, or {ExperimentRegistry.AllId}; several as a comma-separated list (one plan, shared runs once)." };
         var task = CommonOptions.Task();
         var data = CommonOptions.Data();
         var threads = CommonOptions.Threads();

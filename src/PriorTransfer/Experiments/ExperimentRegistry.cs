@@ -26,8 +26,17 @@ public sealed class ExperimentRegistry
         experiments.FirstOrDefault(e => e.Id == id)
         ?? throw new ArgumentException($"unknown experiment '{id}'; known experiments: {Ids}, or '{AllId}'.");
 
-    /// <summary><paramref name="id"/>'s experiment, or all of them for <c>all</c>.</summary>
-    public IReadOnlyList<IExperiment> Resolve(string id) => id == AllId ? All : [Get(id)];
+    /// <summary>
+    /// The experiments named by <paramref name="ids"/>: one id, a comma-separated list (in that order, duplicates
+    /// dropped), or all of them for <c>all</c>.
+    /// </summary>
+    public IReadOnlyList<IExperiment> Resolve(string ids)
+    {
+        var names = ids.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0) throw new ArgumentException($"no experiment given; known experiments: {Ids}, or '{AllId}'.");
+        if (names.Contains(AllId)) return All;
+        return names.Distinct(StringComparer.Ordinal).Select(Get).ToList();
+    }
 
     /// <summary>A registry holding the built-in experiments of BENCHMARK.md (segmentation registers itself elsewhere).</summary>
     public static ExperimentRegistry CreateDefault()
