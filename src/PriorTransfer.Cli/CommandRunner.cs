@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using PriorTransfer.Data;
 using PriorTransfer.IO;
 using PriorTransfer.Models;
 using PriorTransfer.Parameters;
+using PriorTransfer.Performance;
 using PriorTransfer.Serialization;
 using PriorTransfer.Training;
 using TorchSharp;
@@ -11,7 +13,8 @@ using TorchSharp;
 namespace PriorTransfer.Cli;
 
 /// <summary>
-/// Runs a command body: sets the thread count, turns Ctrl+C into cancellation, and maps failures to exit codes.
+/// Runs a command body: sets the thread count and the native allocator's policy, turns Ctrl+C and SIGTERM into
+/// cancellation (the run stops after the current step or batch), and maps failures to exit codes.
 /// User errors (bad input, missing data, a file that cannot be written, a diverged run) print one line
 /// <c>error: …</c> on stderr and no stack trace, exit code 1; command-line syntax errors do the same. Anything else
 /// is a bug: it prints the stack trace and exits with 70.
@@ -45,10 +48,20 @@ internal static partial class CommandRunner
             Console.Error.WriteLine("Interrupted: stopping after the current step…");
         };
         Console.CancelKeyPress += onCancel;
+        // `kill` (and a background job, where the shell ignores SIGINT) stops as gracefully as Ctrl+C.
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            cancellation.Cancel();
+            Console.Error.WriteLine("Terminated: stopping after the current step…");
+        });
         try
         {
             if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), $"--threads must be at least 1; got {threads}.");
             torch.set_num_threads(threads);
+            // Without this, every step's activations are fresh mmaps, and on this kind of VM a training run spent 40 %
+            // of its CPU time in the kernel on page faults (see NativeAllocator). `bench --malloc default` undoes it.
+            NativeAllocator.RetainFreedMemory();
             return body(cancellation.Token);
         }
         catch (OperationCanceledException)

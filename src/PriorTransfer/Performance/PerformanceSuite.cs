@@ -58,7 +58,13 @@ public static class PerformanceSuite
         var loadStart = PerformanceEnvironment.ReadLoadAverage();
         int previousThreads = get_num_threads();
         set_num_threads(options.Threads);
-        bool retaining = options.RetainFreedNativeMemory && NativeAllocator.RetainFreedMemory();
+        bool retaining;
+        if (options.RetainFreedNativeMemory) retaining = NativeAllocator.RetainFreedMemory();
+        else
+        {
+            NativeAllocator.RestoreDefaults();   // the CLI retains by default; --malloc default measures without
+            retaining = NativeAllocator.IsRetaining;
+        }
         var figures = new List<PerformanceFigure>();
         PyTorchReference? pytorch = null;
         try

@@ -41,6 +41,15 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
             output.WriteLine("SIGINT is ignored by this test process (started in the background); Ctrl+C test not applicable.");
             return;
         }
+        await StopsCleanlyOn("INT");
+    }
+
+    /// <summary>SIGTERM (`kill`, the way to stop a background run) behaves as Ctrl+C does.</summary>
+    [Fact]
+    public Task SigTermStopsCleanly() => StopsCleanlyOn("TERM");
+
+    private async Task StopsCleanlyOn(string signal)
+    {
         string data = temp.Combine("data");
         TestFiles.WriteFakeFashionMnist(Path.Combine(data, "fashion-mnist"), trainPerClass: 20, testPerClass: 2);
         string outFolder = temp.CreateDirectory("out");
@@ -54,9 +63,9 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
             stdout.AppendLine(line);
             if (line.StartsWith("pretrain", StringComparison.Ordinal)) break;
         }
-        using (var kill = Process.Start(new ProcessStartInfo("kill", $"-INT {process.Id}") { UseShellExecute = false })!) kill.WaitForExit();
+        using (var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {process.Id}") { UseShellExecute = false })!) kill.WaitForExit();
         stdout.Append(process.StandardOutput.ReadToEnd());
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the CLI did not stop after SIGINT");
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), $"the CLI did not stop after SIG{signal}");
         string errors = await stderr;
         output.WriteLine($"{stdout}\n--- stderr\n{errors}");
         Assert.Equal(130, process.ExitCode);
