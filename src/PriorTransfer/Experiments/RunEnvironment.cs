@@ -24,11 +24,16 @@ public sealed record RunEnvironment(string Machine, int Cores, string Os, string
     }
 
     /// <summary>
-    /// <c>git rev-parse HEAD</c> in <paramref name="folder"/> (default: the current folder), or "unknown" when git or
-    /// the repository is missing; "-dirty" is appended when tracked files have uncommitted changes.
+    /// The commit this library was built from (the SDK stamps it into the informational version, "0.1.0+&lt;sha&gt;",
+    /// when it builds inside a git repository), so a copied binary run from any folder still names its code;
+    /// otherwise <c>git rev-parse HEAD</c> in <paramref name="folder"/> (default: the current folder), with "-dirty"
+    /// when tracked files have uncommitted changes, or "unknown".
     /// </summary>
     public static string GitCommit(string? folder = null)
     {
+        var informational = typeof(RunEnvironment).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        int plus = informational?.IndexOf('+') ?? -1;
+        if (plus >= 0 && informational!.Length - plus - 1 >= 7) return informational[(plus + 1)..];
         string? head = Git("rev-parse HEAD", folder);
         if (head is null || head.Length < 7) return "unknown";
         string? status = Git("status --porcelain --untracked-files=no", folder);
