@@ -19,11 +19,21 @@ A request ending in "cl" (or --channels-last) runs the stages on channels-last a
 CifarResNet does by default: the comparison is reported against idiomatic PyTorch (default memory format) and, for
 information, against PyTorch with the same layout. The first line printed in both modes is a JSON header with the torch version and thread count. Requires torch
 (Debian: /usr/bin/python3 with python3-torch).
+
+Serve mode also answers "layer <case> <reps> [<warmup>]": forward + backward of one layer shape of resnet8, <reps> timed
+times after <warmup> untimed ones (default 0), on a batch of --batch random inputs (PriorTransfer.Performance.LayerCase
+and LayerWorkload are the C# side). A case is
+  conv<k>x<k>-<in>-<out>-s<stride>-<size>-<cl|nchw>[-nograd]   a k x k convolution without bias, padding k/2
+  bnrelu-<channels>-<size>-<cl|nchw>[-nograd]                 BatchNorm (training mode) + ReLU
+with <size> the input's height and width, cl channels-last, and nograd an input without gradient (the stem's images).
+Each repetition computes the gradients with torch.autograd.grad (nothing accumulates) against an all-ones output
+gradient made once.
 """
 
 import argparse
 import json
 import math
+import re
 import sys
 import time
 
@@ -130,6 +140,54 @@ class Workload:
         return time.perf_counter() - start, time.process_time() - cpu_start
 
 
+LAYER_CASE = re.compile(r"^(?:conv(?P<k>[0-9]{1,6})x(?P=k)-(?P<cin>[0-9]{1,6})-(?P<cout>[0-9]{1,6})-s(?P<s>[0-9]{1,6})"
+                        r"|bnrelu-(?P<c>[0-9]{1,6}))-(?P<size>[0-9]{1,6})-(?P<layout>cl|nchw)(?P<nograd>-nograd)?$")
+
+
+class LayerWorkload:
+    """One layer case (see the module docstring); `run(reps)` times reps forward + backward passes."""
+
+    def __init__(self, case, batch, seed=0):
+        m = LAYER_CASE.match(case)
+        if m is None:
+            raise ValueError(f"bad layer case {case!r}")
+        generator = torch.Generator().manual_seed(seed)
+        layout = torch.channels_last if m["layout"] == "cl" else torch.contiguous_format
+        size = int(m["size"])
+        if m["k"] is not None:
+            k, cin, cout, stride = int(m["k"]), int(m["cin"]), int(m["cout"]), int(m["s"])
+            if k % 2 == 0:
+                raise ValueError(f"bad layer case {case!r}: the kernel must be odd")
+            x = torch.rand(batch, cin, size, size, generator=generator).contiguous(memory_format=layout)
+            weight = (torch.rand(cout, cin, k, k, generator=generator) * 0.1).requires_grad_(True)
+            self.parameters = [weight]
+            self.forward = lambda: F.conv2d(self.input, weight, None, stride, k // 2)
+        else:
+            c = int(m["c"])
+            x = torch.rand(batch, c, size, size, generator=generator).contiguous(memory_format=layout)
+            weight = torch.ones(c, requires_grad=True)
+            bias = torch.zeros(c, requires_grad=True)
+            running_mean, running_var = torch.zeros(c), torch.ones(c)
+            self.parameters = [weight, bias]
+            self.forward = lambda: F.relu(F.batch_norm(self.input, running_mean, running_var, weight, bias, True, 0.1, 1e-5))
+        self.input = x.requires_grad_(m["nograd"] is None)
+        self.differentiable = ([self.input] if self.input.requires_grad else []) + self.parameters
+        with torch.no_grad():
+            self.output_gradient = torch.ones_like(self.forward())
+
+    def run(self, reps, warmup=0):
+        for _ in range(warmup):
+            self.step()
+        start = time.perf_counter()
+        cpu_start = time.process_time()
+        for _ in range(reps):
+            self.step()
+        return time.perf_counter() - start, time.process_time() - cpu_start
+
+    def step(self):
+        torch.autograd.grad([self.forward()], self.differentiable, [self.output_gradient])
+
+
 def header(threads):
     return {"kind": "header", "torch": torch.__version__, "python": sys.version.split()[0], "threads": torch.get_num_threads(),
             "requested_threads": threads, "interop_threads": torch.get_num_interop_threads()}
@@ -149,12 +207,13 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--channels-last", action="store_true", help="stages on channels-last activations (one-shot mode)")
-    parser.add_argument("--serve", action="store_true", help="answer '<arch> <steps> [cl]' requests read from stdin")
+    parser.add_argument("--serve", action="store_true", help="answer '<arch> <steps> [cl]' and 'layer <case> <reps>' requests read from stdin")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     print(json.dumps(header(args.threads)), flush=True)
     workloads = {}
+    layers = {}
 
     def workload(arch, channels_last=False):
         key = (arch, channels_last)
@@ -176,6 +235,16 @@ def main():
         if words[0] == "quit":
             break
         try:
+            if words[0] == "layer":
+                if len(words) not in (3, 4) or not all(w.isdigit() for w in words[2:]) or int(words[2]) < 1:
+                    raise ValueError(f"bad request {line.strip()!r}: expected 'layer <case> <reps> [<warmup>]'")
+                case, reps, warmup = words[1], int(words[2]), int(words[3]) if len(words) > 3 else 0
+                if case not in layers:
+                    layers[case] = LayerWorkload(case, args.batch)
+                seconds, cpu_seconds = layers[case].run(reps, warmup)
+                print(json.dumps({"kind": "result", "layer": case, "batch": args.batch, "reps": reps, "warmup": warmup,
+                                  "seconds": seconds, "cpu_seconds": cpu_seconds}), flush=True)
+                continue
             arch, steps = words[0], int(words[1])
             channels_last = len(words) > 2 and words[2] == "cl"
             if arch not in ("resnet8", "resnet20") or steps < 1:

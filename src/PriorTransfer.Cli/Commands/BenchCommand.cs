@@ -14,7 +14,7 @@ internal static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "Fewer rounds, shorter blocks, the memory figure at P = 1e7 (a few minutes on an idle machine)." };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file.", HelpName = "file" };
         var markdown = new Option<string?>("--markdown") { Description = "Write the table (with the load conditions) as Markdown to this file.", HelpName = "file" };
-        var comparePyTorch = new Option<bool>("--compare-pytorch") { Description = "Also run the same network and step in PyTorch (a Python child process) and report the throughput ratio." };
+        var comparePyTorch = new Option<bool>("--compare-pytorch") { Description = "Also run the same network and step (and, with the layers group, each layer) in PyTorch (a Python child process) and report the ratios." };
         var python = new Option<string>("--python")
         {
             Description = "Python interpreter with torch for --compare-pytorch.",
@@ -30,7 +30,8 @@ internal static class BenchCommand
         malloc.AcceptOnlyFromAmong("retain", "default");
         var only = new Option<string?>("--only")
         {
-            Description = $"Measure only these figure groups, comma-separated: {string.Join(", ", PerformanceOptions.Groups)} (e.g. `--only prior` times the prior up to P = 2.5e7 in the full profile).",
+            Description = $"Measure only these figure groups, comma-separated: {string.Join(", ", PerformanceOptions.Groups)} (default: all but layers). " +
+                          "E.g. `--only prior` times the prior up to P = 2.5e7 in the full profile; `--only layers,throughput --compare-pytorch` times each resnet8 layer shape against PyTorch beside the throughput ratios.",
             HelpName = "groups",
         };
         var command = new Command("bench", "Measure the cost of learned priors, samplers, SWAG and BMA as ratios against plain training, the prior's scaling in P·K, throughput and memory.")
@@ -45,7 +46,7 @@ internal static class BenchCommand
                 ComparePyTorch = r.GetValue(comparePyTorch),
                 Python = r.GetValue(python)!,
                 RetainFreedNativeMemory = r.GetValue(malloc) == "retain",
-                Only = r.GetValue(only)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal),
+                Only = r.GetValue(only) is { } groups ? PerformanceOptions.ParseGroups(groups) : null,
             };
             PerformanceReport report;
             try

@@ -55,7 +55,17 @@ public sealed record PerformanceOptions
     /// <summary>Batch of the throughput figures (and of the PyTorch comparison).</summary>
     public int ThroughputBatchSize { get; init; } = 128;
 
-    /// <summary>Run bench/pytorch/bench_resnet.py as a child process and report the throughput ratio.</summary>
+    /// <summary>Forward + backward passes per timed block of each layer figure (<see cref="LayersGroup"/>).</summary>
+    public int LayerRepetitions { get; init; } = 30;
+
+    /// <summary>
+    /// Untimed passes at the start of each layer block, on both sides. Right after the other side's block the first
+    /// passes run slower (worker threads waking, the other process's still spinning): in blocks of a few milliseconds
+    /// that alone would swing the per-round ratios by ±50 %.
+    /// </summary>
+    public int LayerWarmup { get; init; } = 5;
+
+    /// <summary>Run bench/pytorch/bench_resnet.py as a child process and report the throughput (and layer) ratios.</summary>
     public bool ComparePyTorch { get; init; }
 
     /// <summary>The interpreter with torch (Debian's python3-torch is under /usr/bin/python3).</summary>
@@ -84,6 +94,7 @@ public sealed record PerformanceOptions
         SwagEpochSteps = 20,
         BmaImages = 1000,
         PriorRepeats = 3,
+        LayerRepetitions = 20,
         PriorDimensions = [100_000, 1_000_000, 10_000_000],
         MemoryDimension = 10_000_000,
     };
@@ -93,21 +104,51 @@ public sealed record PerformanceOptions
     public const string BmaGroup = "bma";
     public const string PriorGroup = "prior";
     public const string ThroughputGroup = "throughput";
+
+    /// <summary>
+    /// Forward + backward of each resnet8 layer shape, against PyTorch with <see cref="ComparePyTorch"/>: the diagnosis
+    /// of the resnet8 throughput ratio (issue 8), not a BENCHMARK.md figure, so only measured when selected.
+    /// </summary>
+    public const string LayersGroup = "layers";
     public const string MemoryGroup = "memory";
 
     /// <summary>Every figure group, in the order a run measures them.</summary>
-    public static IReadOnlyList<string> Groups { get; } = [StepsGroup, SwagGroup, BmaGroup, PriorGroup, ThroughputGroup, MemoryGroup];
+    public static IReadOnlyList<string> Groups { get; } = [StepsGroup, SwagGroup, BmaGroup, PriorGroup, ThroughputGroup, LayersGroup, MemoryGroup];
 
-    /// <summary>Measure only these figure groups (null: all): e.g. only <c>prior</c> to time the prior up to P = 2.5e7.</summary>
+    /// <summary>The groups a run measures without <see cref="Only"/>: all but the <see cref="LayersGroup"/> diagnosis.</summary>
+    public static IReadOnlyList<string> DefaultGroups { get; } = Groups.Where(g => g != LayersGroup).ToArray();
+
+    /// <summary>
+    /// Measure only these figure groups (null: <see cref="DefaultGroups"/>): e.g. only <c>prior</c> to time the prior up
+    /// to P = 2.5e7, or <c>layers,throughput</c> for the per-layer diagnosis beside the throughput ratios.
+    /// </summary>
     public IReadOnlySet<string>? Only { get; init; }
 
     /// <summary>Whether a run with these options measures <paramref name="group"/>.</summary>
-    public bool Runs(string group) => Only is null || Only.Contains(group);
+    public bool Runs(string group) => Only?.Contains(group) ?? DefaultGroups.Contains(group);
+
+    /// <summary>
+    /// A comma-separated group selection as <c>--only</c> takes it (spaces around names allowed, case-sensitive, order
+    /// irrelevant: a run always measures in <see cref="Groups"/> order); throws <see cref="ArgumentException"/> naming
+    /// the unknown group and the valid ones.
+    /// </summary>
+    public static IReadOnlySet<string> ParseGroups(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var groups = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        if (groups.Count == 0)
+            throw new ArgumentException($"--only needs at least one figure group: {string.Join(", ", Groups)}.", nameof(text));
+        if (groups.FirstOrDefault(g => !Groups.Contains(g)) is { } unknown)
+            throw new ArgumentException($"--only: unknown figure group '{unknown}'; the groups are {string.Join(", ", Groups)}.", nameof(text));
+        return groups;
+    }
 
     public void Validate()
     {
         if (Only is { } only && (only.Count == 0 || only.Any(g => !Groups.Contains(g))))
             throw new ArgumentOutOfRangeException(nameof(Only), $"unknown or empty figure group selection; the groups are {string.Join(", ", Groups)}.");
+        if (LayerRepetitions < 1) throw new ArgumentOutOfRangeException(nameof(LayerRepetitions), LayerRepetitions, "At least one repetition per block is needed.");
+        if (LayerWarmup < 0) throw new ArgumentOutOfRangeException(nameof(LayerWarmup), LayerWarmup, "The warm-up cannot be negative.");
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "At least one thread is needed.");
         if (Rounds < 1) throw new ArgumentOutOfRangeException(nameof(Rounds), Rounds, "At least one round is needed.");
         if (StepsPerBlock < 1) throw new ArgumentOutOfRangeException(nameof(StepsPerBlock), StepsPerBlock, "At least one step per block is needed.");

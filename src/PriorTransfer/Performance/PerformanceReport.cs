@@ -99,6 +99,7 @@ public sealed record PerformanceReport(PerformanceEnvironment Environment, IRead
             "images/s" => v.ToString("F0", CultureInfo.InvariantCulture),
             "ms" => v.ToString(v < 10 ? "F3" : "F1", CultureInfo.InvariantCulture),
             "R²" => v.ToString("F4", CultureInfo.InvariantCulture),
+            "%" => v.ToString("F1", CultureInfo.InvariantCulture),
             _ => v.ToString("F3", CultureInfo.InvariantCulture),
         };
         return figure.Unit is "ratio" or "R²" ? number : $"{number} {figure.Unit}";

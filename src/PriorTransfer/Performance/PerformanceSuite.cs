@@ -80,17 +80,19 @@ public static class PerformanceSuite
             if (options.Runs(PerformanceOptions.SwagGroup)) figures.Add(context.SwagEpoch());
             if (options.Runs(PerformanceOptions.BmaGroup)) figures.Add(context.Bma());
             if (options.Runs(PerformanceOptions.PriorGroup)) figures.AddRange(context.PriorScaling());
+            PyTorchReference? PyTorch()
+            {
+                if (!options.ComparePyTorch || pytorch is not null) return pytorch;
+                progress?.Report($"starting the PyTorch reference ({options.Python}, {options.Threads} thread(s))");
+                return pytorch = PyTorchReference.Start(options.Python, options.Threads, options.ThroughputBatchSize,
+                    retaining ? NativeAllocator.EnvironmentVariables : null);
+            }
             if (options.Runs(PerformanceOptions.ThroughputGroup))
             {
-                if (options.ComparePyTorch)
-                {
-                    progress?.Report($"starting the PyTorch reference ({options.Python}, {options.Threads} thread(s))");
-                    pytorch = PyTorchReference.Start(options.Python, options.Threads, options.ThroughputBatchSize,
-                        retaining ? NativeAllocator.EnvironmentVariables : null);
-                }
-                figures.AddRange(context.Throughput(pytorch));
+                figures.AddRange(context.Throughput(PyTorch()));
                 figures.Add(context.ThreadEffect());
             }
+            if (options.Runs(PerformanceOptions.LayersGroup)) figures.AddRange(context.Layers(PyTorch()));
             if (options.Runs(PerformanceOptions.MemoryGroup))
             {
                 figures.AddRange(context.PriorMemory());
@@ -153,6 +155,11 @@ public static class PerformanceSuite
             foreach (var arch in options.Architectures) ids.Add($"channels-last/{arch}/batch{options.ThroughputBatchSize}");
             ids.Add($"threads/resnet8/batch{options.ThroughputBatchSize}");
         }
+        if (options.Runs(PerformanceOptions.LayersGroup))
+        {
+            foreach (var layer in LayerCase.ResNet8) ids.Add(LayerFigureId(layer, options.ThroughputBatchSize));
+            ids.Add($"layer-share-28px/resnet8/batch{options.ThroughputBatchSize}");
+        }
         if (options.Runs(PerformanceOptions.MemoryGroup))
         {
             ids.Add("prior-memory/peak");
@@ -161,6 +168,9 @@ public static class PerformanceSuite
         }
         return ids;
     }
+
+    /// <summary>The id of a layer figure: <c>pytorch-layer-ratio/&lt;case&gt;/batch&lt;b&gt;</c>.</summary>
+    internal static string LayerFigureId(LayerCase layer, int batch) => $"pytorch-layer-ratio/{layer.Name}/batch{batch}";
 
     /// <summary>10⁵ → "1e5", 25·10⁶ → "2.5e7".</summary>
     internal static string FormatCount(long value)
@@ -476,9 +486,7 @@ public static class PerformanceSuite
             details["pytorchVersion"] = pytorch.TorchVersion;
             details["threads"] = options.Threads;
             // Throughput ratios are baseline time ÷ candidate time: the reciprocals of the step-time ratios.
-            details["cpuTimeRatio"] = Math.Round(PairedTiming.Median(result.CpuRatios.Select(r => 1 / r)), 4);
-            details["ratios"] = result.Ratios.Select(r => Math.Round(1 / r, 4)).ToArray();
-            details["cpuTimeRatios"] = result.CpuRatios.Select(r => Math.Round(1 / r, 4)).ToArray();
+            InvertRatios(details, result);
             return new PerformanceFigure
             {
                 Id = id,
@@ -487,6 +495,122 @@ public static class PerformanceSuite
                 Unit = "ratio",
                 TargetKind = target is null ? TargetKind.None : TargetKind.AtLeast,
                 Target = target,
+                Details = details,
+                Note = note,
+            };
+        }
+
+        /// <summary>
+        /// Forward + backward of each resnet8 layer shape (<see cref="LayerCase.ResNet8"/>): PyTorch's time ÷ ours,
+        /// interleaved block by block like the throughput figures, then the share of the layers' time at 28×28 input.
+        /// </summary>
+        public IEnumerable<PerformanceFigure> Layers(PyTorchReference? pytorch)
+        {
+            int batch = options.ThroughputBatchSize;
+            int reps = options.LayerRepetitions, warmup = options.LayerWarmup;
+            var perPass = new List<(LayerCase Layer, double Csharp, double? PyTorch)>();
+            foreach (var layer in LayerCase.ResNet8)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                progress?.Report($"layer forward + backward: {layer.Name}, batch {batch}{(pytorch is null ? "" : ", interleaved with PyTorch")}");
+                using var work = new LayerWorkload(layer, batch, options.Seed + 15);
+                string id = LayerFigureId(layer, batch);
+                string what = $"forward + backward of {layer.Description}, batch {batch}, {options.Threads} thread(s)";
+                if (pytorch is null)
+                {
+                    double seconds = PairedTiming.Median(Enumerable.Range(0, Rounds).Select(_ => work.Block(reps, warmup).Seconds)) / reps;
+                    perPass.Add((layer, seconds, null));
+                    yield return new PerformanceFigure
+                    {
+                        Id = id,
+                        Description = $"PyTorch's time ÷ ours for the {what} (above 1: we are faster)",
+                        Unit = "ratio",
+                        Details = new Dictionary<string, object?> { ["csharpMsPerPass"] = Math.Round(seconds * 1000, 3), ["repetitionsPerBlock"] = reps },
+                        Note = $"not measured: run with --compare-pytorch (ours: {seconds * 1000:F2} ms per pass)",
+                    };
+                    continue;
+                }
+
+                var result = PairedTiming.Compare(() => pytorch.RunLayer(layer, reps, warmup), () => work.Block(reps, warmup), Rounds, cancellationToken: cancellationToken);
+                double csharp = result.MedianCandidateSeconds / reps, python = result.MedianBaselineSeconds / reps;
+                perPass.Add((layer, csharp, python));
+                var details = result.Details($"PyTorch {pytorch.TorchVersion} (Python), {pytorch.Threads} thread(s)", $"PriorTransfer's TorchSharp, {options.Threads} thread(s)", reps, "Pass");
+                details["repetitionsPerBlock"] = reps;
+                details["untimedWarmupPerBlock"] = warmup;
+                details["countInResNet8"] = layer.CountInResNet8;
+                InvertRatios(details, result);
+                yield return new PerformanceFigure
+                {
+                    Id = id,
+                    Description = $"PyTorch {pytorch.TorchVersion}'s time ÷ ours for the {what} (above 1: we are faster)",
+                    Value = PairedTiming.Median(result.Ratios.Select(r => 1 / r)),
+                    Unit = "ratio",
+                    Details = details,
+                    Note = $"information: ours {csharp * 1000:F2} ms, PyTorch {python * 1000:F2} ms per pass",
+                };
+            }
+            yield return LayerShare(batch, perPass, ResNet8Step(pytorch));
+        }
+
+        /// <summary>
+        /// The resnet8 training step the share figure divides by: SgdTrainer on channels-last activations, against
+        /// PyTorch running the same channels-last network (interleaved), as the layer cases use those layouts.
+        /// </summary>
+        private (double Csharp, double? PyTorch) ResNet8Step(PyTorchReference? pytorch)
+        {
+            int batch = options.ThroughputBatchSize;
+            int steps = options.StepsPerBlock;
+            progress?.Report($"resnet8 training step for the 28×28 share, batch {batch}{(pytorch is null ? "" : ", interleaved with PyTorch using channels-last activations")}");
+            using var data = RandomImages(steps * batch, options.Seed + 16);
+            using var model = CreateModel("resnet8");
+            var sgd = new SgdOptions { Steps = steps, BatchSize = batch, LearningRate = 0.01, WeightDecay = 5e-4, Nesterov = true, Seed = options.Seed };
+            void Train() => SgdTrainer.Train(model, data, sgd);
+            if (pytorch is null) return (PairedTiming.MedianSeconds(Train, Rounds) / steps, null);
+            var result = PairedTiming.Compare(() => pytorch.Run("resnet8", steps, channelsLast: true), () => { Train(); return (BlockTime?)null; }, Rounds, cancellationToken: cancellationToken);
+            return (result.MedianCandidateSeconds / steps, result.MedianBaselineSeconds / steps);
+        }
+
+        /// <summary>
+        /// The share of resnet8's training step spent in forward + backward of its layers at 28×28 input (each shape
+        /// times its count), and the per-step difference to PyTorch split into those layers, the 14×14 and 7×7 ones and
+        /// the rest of the step.
+        /// </summary>
+        private static PerformanceFigure LayerShare(int batch, List<(LayerCase Layer, double Csharp, double? PyTorch)> perPass, (double Csharp, double? PyTorch) step)
+        {
+            static double Sum(IEnumerable<(LayerCase Layer, double Seconds)> items) => items.Sum(t => t.Layer.CountInResNet8 * t.Seconds) * 1000;
+            double csharpLarge = Sum(perPass.Where(t => t.Layer.Size == 28).Select(t => (t.Layer, t.Csharp)));
+            double csharpAll = Sum(perPass.Select(t => (t.Layer, t.Csharp)));
+            double csharpStep = step.Csharp * 1000;
+            var details = new Dictionary<string, object?>
+            {
+                ["counted"] = "forward + backward of each resnet8 convolution and BatchNorm + ReLU, timed alone, times its count in the network; " +
+                              "the rest of the step is the training step minus all layers: residual adds, pooling, head, loss, optimiser, batch selection (and any difference between a layer alone and in the network)",
+                ["csharpStepMs"] = Math.Round(csharpStep, 3),
+                ["csharpLayersMs28px"] = Math.Round(csharpLarge, 3),
+                ["csharpLayersMsAll"] = Math.Round(csharpAll, 3),
+                ["csharpRestMs"] = Math.Round(csharpStep - csharpAll, 3),
+            };
+            string note = $"information: ours {csharpLarge:F1} of a {csharpStep:F1} ms step at 28×28 ({csharpAll:F1} ms in all layers)";
+            if (step.PyTorch is { } pytorchSeconds && perPass.All(t => t.PyTorch is not null))
+            {
+                double pytorchLarge = Sum(perPass.Where(t => t.Layer.Size == 28).Select(t => (t.Layer, t.PyTorch!.Value)));
+                double pytorchAll = Sum(perPass.Select(t => (t.Layer, t.PyTorch!.Value)));
+                double pytorchStep = pytorchSeconds * 1000;
+                details["pytorchStepMs"] = Math.Round(pytorchStep, 3);
+                details["pytorchLayersMs28px"] = Math.Round(pytorchLarge, 3);
+                details["pytorchLayersMsAll"] = Math.Round(pytorchAll, 3);
+                details["pytorchRestMs"] = Math.Round(pytorchStep - pytorchAll, 3);
+                details["pytorchSharePercent"] = Math.Round(100 * pytorchLarge / pytorchStep, 1);
+                note += $", PyTorch {pytorchLarge:F1} of {pytorchStep:F1} ms ({100 * pytorchLarge / pytorchStep:F0} %); ours − PyTorch per step: " +
+                        $"{csharpLarge - pytorchLarge:+0.0;-0.0} ms in the 28×28 layers, {csharpAll - csharpLarge - (pytorchAll - pytorchLarge):+0.0;-0.0} ms in the 14×14 and 7×7 layers, " +
+                        $"{csharpStep - csharpAll - (pytorchStep - pytorchAll):+0.0;-0.0} ms in the rest of the step";
+            }
+            return new PerformanceFigure
+            {
+                Id = $"layer-share-28px/resnet8/batch{batch}",
+                Description = $"share of resnet8's training step (batch {batch}, channels-last) spent in forward + backward of its layers at 28×28 input, ours (PyTorch's, same network, in the note)",
+                Value = 100 * csharpLarge / csharpStep,
+                Unit = "%",
                 Details = details,
                 Note = note,
             };
@@ -697,6 +821,17 @@ public static class PerformanceSuite
         };
 
         private Classifier CreateModel(string arch) => ModelFactory.Create(new ModelSpec(arch, 1, Classes), options.Seed);
+    }
+
+    /// <summary>
+    /// Figures against PyTorch read PyTorch's time ÷ ours (above 1: we are faster), the reciprocal of the paired
+    /// candidate ÷ baseline ratios: the details' per-round and CPU-time ratios are turned the same way.
+    /// </summary>
+    private static void InvertRatios(Dictionary<string, object?> details, PairedResult result)
+    {
+        details["cpuTimeRatio"] = Math.Round(PairedTiming.Median(result.CpuRatios.Select(r => 1 / r)), 4);
+        details["ratios"] = result.Ratios.Select(r => Math.Round(1 / r, 4)).ToArray();
+        details["cpuTimeRatios"] = result.CpuRatios.Select(r => Math.Round(1 / r, 4)).ToArray();
     }
 
     /// <summary>The sampler figures' loop: SgdTrainer's step with another optimiser.</summary>

@@ -5,9 +5,10 @@ using System.Text.Json;
 namespace PriorTransfer.Performance;
 
 /// <summary>
-/// The PyTorch side of the throughput comparison: <c>bench/pytorch/bench_resnet.py</c> (embedded in this assembly)
-/// run as a long-lived child process in its serve mode. Each <see cref="Run"/> asks it for one block of training steps
-/// and returns the time the script measured itself (excluding the pipe). While the C# side measures, the child waits
+/// The PyTorch side of the throughput and layer comparisons: <c>bench/pytorch/bench_resnet.py</c> (embedded in this
+/// assembly) run as a long-lived child process in its serve mode. Each <see cref="Run"/> asks it for one block of
+/// training steps, each <see cref="RunLayer"/> for one block of a layer's forward + backward passes, and returns the
+/// time the script measured itself (excluding the pipe). While the C# side measures, the child waits
 /// on its standard input and uses no CPU, so the two sides can be interleaved block by block.
 /// </summary>
 public sealed class PyTorchReference : IDisposable
@@ -100,9 +101,35 @@ public sealed class PyTorchReference : IDisposable
     /// One block: a fresh optimiser and <paramref name="steps"/> steps of <paramref name="architecture"/>, timed by the
     /// child; with <paramref name="channelsLast"/> the stages run on channels-last activations (as CifarResNet does).
     /// </summary>
-    public BlockTime Run(string architecture, int steps, bool channelsLast = false)
+    public BlockTime Run(string architecture, int steps, bool channelsLast = false) => Ask(StepsRequest(architecture, steps, channelsLast));
+
+    /// <summary>
+    /// One block of <paramref name="repetitions"/> forward + backward passes of <paramref name="layer"/> on a batch of
+    /// the child's batch size, timed by the child after <paramref name="warmup"/> untimed ones (the same work as
+    /// <see cref="LayerWorkload.Block"/>).
+    /// </summary>
+    public BlockTime RunLayer(LayerCase layer, int repetitions, int warmup = 0) => Ask(LayerRequest(layer, repetitions, warmup));
+
+    /// <summary>The serve protocol's request for a block of training steps: <c>&lt;arch&gt; &lt;steps&gt; [cl]</c>.</summary>
+    public static string StepsRequest(string architecture, int steps, bool channelsLast = false)
     {
-        process.StandardInput.WriteLine($"{architecture} {steps}{(channelsLast ? " cl" : "")}");
+        ArgumentException.ThrowIfNullOrWhiteSpace(architecture);
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{architecture} {steps}{(channelsLast ? " cl" : "")}");
+    }
+
+    /// <summary>The serve protocol's request for a block of one layer's passes: <c>layer &lt;case&gt; &lt;reps&gt; [&lt;warmup&gt;]</c>.</summary>
+    public static string LayerRequest(LayerCase layer, int repetitions, int warmup = 0)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(warmup);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"layer {layer.Name} {repetitions}{(warmup == 0 ? "" : $" {warmup}")}");
+    }
+
+    private BlockTime Ask(string request)
+    {
+        process.StandardInput.WriteLine(request);
         process.StandardInput.Flush();
         var line = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("The PyTorch reference exited unexpectedly.");
         using var answer = JsonDocument.Parse(line);

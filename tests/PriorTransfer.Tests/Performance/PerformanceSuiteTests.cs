@@ -42,6 +42,48 @@ public class PerformanceSuiteTests
     }
 
     [Fact]
+    public void GroupSelectionsAreParsedAndValidated()
+    {
+        Assert.Equal(new HashSet<string> { "layers", "throughput" }, PerformanceOptions.ParseGroups("layers,throughput"));
+        Assert.Equal(new HashSet<string> { "prior", "memory" }, PerformanceOptions.ParseGroups(" prior , memory,, prior"));
+        Assert.Contains("'gpu'", Assert.Throws<ArgumentException>(() => PerformanceOptions.ParseGroups("prior,gpu")).Message);
+        Assert.Contains("layers", Assert.Throws<ArgumentException>(() => PerformanceOptions.ParseGroups(" , ")).Message);
+        Assert.Throws<ArgumentException>(() => PerformanceOptions.ParseGroups("Layers"));
+
+        // Without a selection every group but the layer diagnosis runs; a selection runs exactly its groups.
+        var all = new PerformanceOptions();
+        Assert.All(PerformanceOptions.Groups, g => Assert.Equal(g != PerformanceOptions.LayersGroup, all.Runs(g)));
+        var layers = new PerformanceOptions { Only = PerformanceOptions.ParseGroups("layers") };
+        Assert.All(PerformanceOptions.Groups, g => Assert.Equal(g == PerformanceOptions.LayersGroup, layers.Runs(g)));
+        Assert.DoesNotContain(PerformanceSuite.FigureIds(Tiny), id => id.Contains("layer", StringComparison.Ordinal));
+        Assert.Throws<ArgumentOutOfRangeException>(() => PerformanceSuite.Run(Tiny with { Only = layers.Only, LayerRepetitions = 0 }));
+    }
+
+    /// <summary>Without --compare-pytorch the layer figures time our side only and say so; the share figure needs no PyTorch.</summary>
+    [Fact]
+    public void LayersGroupReportsEveryCaseAndTheShare()
+    {
+        var options = Tiny with { Only = PerformanceOptions.ParseGroups("layers"), LayerRepetitions = 1 };
+        var ids = PerformanceSuite.FigureIds(options);
+        Assert.Equal(LayerCase.ResNet8.Count + 1, ids.Count);
+        Assert.Contains("pytorch-layer-ratio/conv3x3-16-32-s2-28-cl/batch8", ids);
+        var report = PerformanceSuite.Run(options);
+        Assert.Equal(ids, report.Figures.Select(f => f.Id));
+        foreach (var f in report.Figures.Where(f => f.Id.StartsWith("pytorch-layer-ratio/", StringComparison.Ordinal)))
+        {
+            Assert.Null(f.Value);
+            Assert.Contains("--compare-pytorch", f.Note);
+            Assert.True(f.Details["csharpMsPerPass"] is double ms && ms > 0, f.Id);
+        }
+        var share = report.Figures[^1];
+        Assert.Equal("layer-share-28px/resnet8/batch8", share.Id);
+        Assert.True(share.Value is { } v && double.IsFinite(v) && v > 0, $"share {share.Value}");
+        Assert.True(share.Details["csharpStepMs"] is double step && step > 0);
+        Assert.False(share.Details.ContainsKey("pytorchStepMs"));
+        Assert.EndsWith(" %", PerformanceReport.FormatValue(share));
+    }
+
+    [Fact]
     public void TinyRunReportsEveryFigureAndWritesValidJson()
     {
         var messages = new List<string>();
@@ -136,6 +178,15 @@ public class PerformanceSuiteTests
             Assert.Equal(1, reference.Threads);
             var time = reference.Run("resnet8", 2);
             Assert.True(time.Seconds > 0 && time.CpuSeconds > 0);
+            // The script parses every case the C# side defines; a bad one is an error and the child keeps serving.
+            foreach (var layer in LayerCase.ResNet8)
+            {
+                var pass = reference.RunLayer(layer, 1);
+                Assert.True(pass.Seconds > 0, layer.Name);
+            }
+            var e = Assert.Throws<InvalidOperationException>(() => reference.RunLayer(LayerCase.Parse("conv3x3-1-16-s1-28-cl") with { Kernel = 2 }, 1));
+            Assert.Contains("conv2x2", e.Message);
+            Assert.True(reference.Run("resnet8", 1, channelsLast: true).Seconds > 0);
         }
     }
 }
