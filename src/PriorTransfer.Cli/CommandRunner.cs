@@ -62,6 +62,7 @@ internal static partial class CommandRunner
             // Without this, every step's activations are fresh mmaps, and on this kind of VM a training run spent 40 %
             // of its CPU time in the kernel on page faults (see NativeAllocator). `bench --malloc default` undoes it.
             NativeAllocator.RetainFreedMemory();
+            Nnpack.Disable();   // unsupported on many CPUs, where libtorch logs a warning per convolution instead
             return body(cancellation.Token);
         }
         catch (OperationCanceledException)
