@@ -82,7 +82,7 @@ public static class SegmentationRun
             hyper => Fit(method, current = hyper, options, spec, classes, learned, train, seed, progress, cancellationToken),
             fit =>
             {
-                var (segmentation, pixels) = Evaluate(fit, validation, null);
+                var (segmentation, pixels, _) = Evaluate(fit, validation, null);
                 validationIou[current!] = segmentation.MeanIntersectionOverUnion;
                 return pixels.Summary();
             },
@@ -97,7 +97,7 @@ public static class SegmentationRun
 
         using var test = Scenes.Test(task, options.TestScenes, options.Scenes);
         var keep = new List<Tensor>();
-        var (testSegmentation, testPixels) = Evaluate(search.BestFit, test, options.PreviewPath is null ? null : keep);
+        var (testSegmentation, testPixels, meanSampleIou) = Evaluate(search.BestFit, test, options.PreviewPath is null ? null : keep, perSample: true);
         try
         {
             if (options.PreviewPath is not null) ScenePicture.SavePng(options.PreviewPath, test, options.PreviewCount, keep);
@@ -109,7 +109,7 @@ public static class SegmentationRun
         return new SegmentationResult(task.Name, method.Id, n, seed, search.Best.Config, points, validationIou[search.Best.Config],
             testSegmentation.MeanIntersectionOverUnion, testSegmentation.PixelAccuracy, testPixels.NegativeLogLikelihood,
             testSegmentation.IntersectionOverUnion().Select(v => double.IsNaN(v) ? (double?)null : v).ToArray(),
-            search.BestFit.Size, search.BestFit.Size > 1 ? MeanSampleIou(search.BestFit, test) : null, options.Checkpoint, method.UsesLearnedPrior ? options.Prior : null,
+            search.BestFit.Size, meanSampleIou, options.Checkpoint, method.UsesLearnedPrior ? options.Prior : null,
             priorLoss is { } loss ? PriorFile.LossName(loss) : null, options.PreviewPath, clock.Elapsed);
     }
 
@@ -182,31 +182,42 @@ public static class SegmentationRun
         return contents.ToPrior();
     }
 
-    private static double MeanSampleIou(SegmentationFit fit, ImageSet scenes)
-    {
-        var each = new List<double>();
-        foreach (var probabilities in fit.PredictEachSample(scenes.Images))
-        {
-            using (probabilities)
-            {
-                var metrics = new SegmentationMetrics(scenes.ClassCount);
-                metrics.UpdateFromScores(probabilities, scenes.Labels);
-                each.Add(metrics.MeanIntersectionOverUnion);
-            }
-        }
-        return each.Average();
-    }
-
-    /// <summary>mIoU and pixel accuracy, and per-pixel NLL/ECE (pixels as examples), of a fit on scenes; optionally keeps the argmax maps.</summary>
-    private static (SegmentationMetrics Segmentation, ClassificationMetrics Pixels) Evaluate(SegmentationFit fit, ImageSet scenes, List<Tensor>? keepPredictions)
+    /// <summary>
+    /// mIoU and pixel accuracy, and per-pixel NLL/ECE (pixels as examples), of a fit on scenes; optionally keeps the argmax
+    /// maps. With <paramref name="perSample"/> a BMA also reports its samples' mean mIoU (the sampler health check),
+    /// from the same single pass over the samples that makes their average.
+    /// </summary>
+    private static (SegmentationMetrics Segmentation, ClassificationMetrics Pixels, double? MeanSampleIou) Evaluate(SegmentationFit fit,
+        ImageSet scenes, List<Tensor>? keepPredictions, bool perSample = false)
     {
         var segmentation = new SegmentationMetrics(scenes.ClassCount);
         var pixels = new ClassificationMetrics();
         using var scope = NewDisposeScope();
-        var probabilities = fit.Predict(scenes.Images);
+        Tensor probabilities;
+        double? meanSampleIou = null;
+        if (perSample && fit.Size > 1)
+        {
+            Tensor? sum = null;
+            var each = new List<double>();
+            foreach (var sample in fit.PredictEachSample(scenes.Images))
+            {
+                var own = new SegmentationMetrics(scenes.ClassCount);
+                own.UpdateFromScores(sample, scenes.Labels);
+                each.Add(own.MeanIntersectionOverUnion);
+                if (sum is null) sum = sample;
+                else
+                {
+                    sum.add_(sample);
+                    sample.Dispose();
+                }
+            }
+            probabilities = sum!.div_(each.Count);
+            meanSampleIou = each.Average();
+        }
+        else probabilities = fit.Predict(scenes.Images);
         segmentation.UpdateFromScores(probabilities, scenes.Labels);
         pixels.Update(probabilities.permute(0, 2, 3, 1).reshape(-1, scenes.ClassCount), scenes.Labels.flatten());
         keepPredictions?.Add(probabilities.argmax(1).DetachFromDisposeScope());
-        return (segmentation, pixels);
+        return (segmentation, pixels, meanSampleIou);
     }
 }
