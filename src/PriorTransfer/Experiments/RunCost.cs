@@ -4,13 +4,14 @@ namespace PriorTransfer.Experiments;
 
 /// <summary>
 /// Rough run-time estimates for the plan printed before a run, from resnet8's throughput on an idle 2-core machine
-/// (about 1,000 training and 4,000 evaluated images per second). Contention makes them optimistic; they are for
-/// planning, never asserted.
+/// with 2 threads (session 3's `bench --quick`: a batch-64 step in 36 ms, 1,000 images evaluated in 139 ms; before the
+/// CLI kept freed native memory, page faults halved both). Contention makes them optimistic, and one thread per
+/// process about doubles them; they are for planning, never asserted.
 /// </summary>
 public static class RunCost
 {
-    public const double TrainImagesPerSecond = 1000;
-    public const double EvalImagesPerSecond = 4000;
+    public const double TrainImagesPerSecond = 1800;
+    public const double EvalImagesPerSecond = 7000;
 
     public static double Transfer(DownstreamMethod method, ExperimentProfile profile, int gridSize, long testCount, bool shifts)
     {
