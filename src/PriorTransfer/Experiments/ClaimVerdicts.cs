@@ -234,12 +234,16 @@ public static class ClaimVerdicts
         return o switch { Outcome.Win => Verdict.Confirmed, Outcome.Unknown => Verdict.Inconclusive, _ => Verdict.NotConfirmed };
     }
 
-    /// <summary>Claim 12: each learned-prior segmentation method vs SGD transfer on mIoU.</summary>
+    /// <summary>
+    /// Claim 12: each learned-prior segmentation method vs the other columns of the paper's Table 1, SGD transfer and
+    /// the non-learned prior, on mIoU.
+    /// </summary>
     private static ClaimResult Segmentation(IReadOnlyList<RunRecord> records, string task)
     {
         var evidence = new List<string>();
         var outcomes = new List<Outcome>();
-        var baselines = records.Select(r => r.Method).Distinct().Where(m => m.Contains("sgd", StringComparison.Ordinal) || m.Contains("finetune", StringComparison.Ordinal)).ToList();
+        var baselines = records.Select(r => r.Method).Distinct().Where(m => m.Contains("sgd", StringComparison.Ordinal)
+            || m.Contains("finetune", StringComparison.Ordinal) || m.Contains("nonlearned", StringComparison.Ordinal)).ToList();
         var learned = records.Select(r => r.Method).Distinct().Where(m => m.Contains("learned", StringComparison.Ordinal) && !m.Contains("nonlearned", StringComparison.Ordinal)).ToList();
         foreach (var baseline in baselines)
             foreach (var method in learned)

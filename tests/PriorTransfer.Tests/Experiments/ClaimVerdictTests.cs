@@ -92,4 +92,17 @@ public class ClaimVerdictTests
         Assert.Equal(Verdict.Confirmed, claim.Verdict);
         Assert.Contains("mIoU", claim.Evidence[0]);
     }
+
+    /// <summary>The learned prior must beat both other columns of Table 1: beating SGD but losing to the non-learned prior is mixed.</summary>
+    [Fact]
+    public void SegmentationComparesWithTheNonLearnedPriorToo()
+    {
+        var records = SyntheticResults.Seeds("segmentation", "sgd-transfer", 100, 0.40, 0.01, metric: "miou")
+            .Concat(SyntheticResults.Seeds("segmentation", "sgld-nonlearned", 100, 0.60, 0.01, metric: "miou"))
+            .Concat(SyntheticResults.Seeds("segmentation", "sgld-learned-supervised", 100, 0.50, 0.01, metric: "miou")).ToList();
+        var claim = Claim(records, 12);
+        Assert.Equal(2, claim.Evidence.Count);
+        Assert.Contains(claim.Evidence, e => e.Contains("sgld-nonlearned", StringComparison.Ordinal));
+        Assert.NotEqual(Verdict.Confirmed, claim.Verdict);
+    }
 }
