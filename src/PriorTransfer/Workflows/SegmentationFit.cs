@@ -20,8 +20,9 @@ public sealed class SegmentationFit(SegmentationModel model, SampleStore? sample
 
     /// <summary>
     /// Each BMA sample's own probabilities, one sample at a time (the sampler health check: a BMA is trusted only when
-    /// its samples are good networks on their own). Leaves the last sample's weights in <see cref="Model"/>; call it
-    /// after every averaged prediction. A point estimate yields its one prediction.
+    /// its samples are good networks on their own; their mean is the BMA's prediction). Leaves the last sample's
+    /// weights in <see cref="Model"/>; <see cref="Predict"/> loads every sample itself. A point estimate yields its one
+    /// prediction.
     /// </summary>
     public IEnumerable<Tensor> PredictEachSample(Tensor images, int batchSize = 64)
     {
