@@ -171,7 +171,10 @@ public static class ClaimVerdicts
         return new ClaimResult(claim, Claims[claim - 1], task, verdict, evidence);
     }
 
-    /// <summary>Claim 2: the gain of bayes-learned over finetune peaks at an interior n, beyond 1 SE of both ends.</summary>
+    /// <summary>
+    /// Claim 2: the gain of bayes-learned over finetune peaks at an interior n, beyond 1 SE of both ends, and is itself
+    /// positive beyond 1 SE there (a peak that is no gain is a shape, not help: mixed).
+    /// </summary>
     private static Verdict IntermediateGain(IReadOnlyList<int> sizes, Func<string, int, string, Stat> cell, List<string> evidence)
     {
         var gains = new List<(int N, Stat Gain)>();
@@ -189,7 +192,9 @@ public static class ClaimVerdicts
         evidence.Add($"largest gain at n={gains[best].N}");
         if (best == 0 || best == gains.Count - 1) return Verdict.NotConfirmed;
         bool aboveEnds = Compare(gains[best].Gain, gains[0].Gain, true) == Outcome.Win && Compare(gains[best].Gain, gains[^1].Gain, true) == Outcome.Win;
-        return aboveEnds ? Verdict.Confirmed : Verdict.Mixed;
+        bool helps = gains[best].Gain.Mean > gains[best].Gain.StandardError;
+        if (!helps) evidence.Add($"the gain at n={gains[best].N} is within 1 SE of zero: learned priors do not measurably help there");
+        return aboveEnds && helps ? Verdict.Confirmed : Verdict.Mixed;
     }
 
     /// <summary>Claims 5 and 6: accuracy along an axis (rank: rises then saturates; λ: interior optimum), per n.</summary>

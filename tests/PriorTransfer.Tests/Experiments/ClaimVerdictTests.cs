@@ -47,6 +47,19 @@ public class ClaimVerdictTests
         Assert.Equal(Verdict.NotRun, Claim(oneSeed, 12).Verdict);         // no segmentation results
     }
 
+    /// <summary>Claim 2 needs the interior peak to be a gain: a peak of +0.01 ± 0.03 over fine-tuning is only mixed.</summary>
+    [Fact]
+    public void AnInteriorPeakThatIsNoGainIsMixed()
+    {
+        static List<RunRecord> Gains(double[] bayes, double spread) => new[] { 10, 100, 1000 }.SelectMany((n, i) =>
+            SyntheticResults.Seeds("data-efficiency", "bayes-learned", n, bayes[i], spread)
+                .Concat(SyntheticResults.Seeds("data-efficiency", "finetune", n, 0.7, spread))).ToList();
+        Assert.Equal(Verdict.Confirmed, Claim(Gains([0.6, 0.8, 0.6], 0.01), 2).Verdict);
+        var claim = Claim(Gains([0.6, 0.71, 0.65], 0.05), 2);
+        Assert.Equal(Verdict.Mixed, claim.Verdict);
+        Assert.Contains(claim.Evidence, e => e.Contains("within 1 SE of zero", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void LambdaWithAnInteriorOptimumIsConfirmedAndAMonotoneOneIsNot()
     {
