@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using PriorTransfer.Data;
 using PriorTransfer.IO;
+using PriorTransfer.Priors;
 using PriorTransfer.Serialization;
 using PriorTransfer.Training;
 using PriorTransfer.Workflows;
@@ -70,6 +71,32 @@ public sealed class ArtefactCache(string folder, Action<string>? say = null)
         {
             say?.Invoke($"building {Path.GetFileName(path)}: SWAG rank {options.Rank}, {options.SnapshotCount} snapshots × {options.StepsPerSnapshot} steps");
             PriorLearning.Run(task, checkpoint, options, path, progress, ct);
+            WriteDescription(path, config);
+        }
+        return path;
+    }
+
+    /// <summary>
+    /// The prior at <paramref name="priorPath"/> cut to rank <paramref name="rank"/> (<see cref="SwagGaussian.Truncate"/>):
+    /// exactly the prior a SWAG run of that rank over the same snapshots learns, without running SWAG again. Its
+    /// SWA-mean checkpoint, the same as the source prior's, is copied beside it.
+    /// </summary>
+    public string TruncatedPrior(TransferTask task, string priorPath, int rank)
+    {
+        string config = Describe("prior", ("from", Path.GetFileName(priorPath)), ("truncated_rank", rank));
+        string path = PathFor("prior", task.Name, config, ".prior");
+        string swa = PriorLearning.SwaCheckpointPath(path);
+        if (!File.Exists(path) || !File.Exists(swa))
+        {
+            say?.Invoke($"deriving {Path.GetFileName(path)}: rank {rank} from {Path.GetFileName(priorPath)}");
+            using var contents = PriorFile.Read(priorPath);
+            using var truncated = contents.Gaussian.Truncate(rank);
+            var extra = new Dictionary<string, string>(contents.Manifest.Extra)
+            {
+                ["truncated_from"] = $"{Path.GetFileName(priorPath)} (rank {contents.Gaussian.Rank})",
+            };
+            AtomicFile.Copy(PriorLearning.SwaCheckpointPath(priorPath), swa);
+            PriorFile.Write(path, truncated, contents.Manifest.Source, extraMetadata: extra);
             WriteDescription(path, config);
         }
         return path;

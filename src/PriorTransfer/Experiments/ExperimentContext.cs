@@ -48,11 +48,17 @@ public sealed class ExperimentContext : IDisposable
     }
 
     /// <summary>The supervised prior of rank <paramref name="rank"/> (default: the profile's rank).</summary>
+    /// <remarks>
+    /// Lower ranks are cut from the profile's prior (<see cref="ArtefactCache.TruncatedPrior"/>), so they share its
+    /// snapshots, mean and variance and only K differs, as in the paper's Fig. 2b; higher ranks run their own SWAG.
+    /// </remarks>
     public string SupervisedPrior(int? rank = null)
     {
         int k = rank ?? Profile.PriorRank;
         string checkpoint = SourceCheckpoint();
-        return Cache.Prior(Task, checkpoint, PriorOptions(k), Progress, CancellationToken);
+        if (k >= Profile.PriorRank) return Cache.Prior(Task, checkpoint, PriorOptions(k), Progress, CancellationToken);
+        string full = Cache.Prior(Task, checkpoint, PriorOptions(Profile.PriorRank), Progress, CancellationToken);
+        return Cache.TruncatedPrior(Task, full, k);
     }
 
     /// <summary>

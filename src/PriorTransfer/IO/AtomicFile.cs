@@ -53,6 +53,13 @@ public static partial class AtomicFile
         }
     }
 
+    /// <summary>Copies <paramref name="source"/> to <paramref name="path"/> atomically (the source must exist).</summary>
+    public static void Copy(string source, string path)
+    {
+        if (!File.Exists(source)) throw new FileNotFoundException($"The file to copy, '{source}', does not exist.", source);
+        Write(path, s => { using var input = File.OpenRead(source); input.CopyTo(s); });
+    }
+
     public static void WriteAllText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s, leaveOpen: true); w.Write(text); });
 

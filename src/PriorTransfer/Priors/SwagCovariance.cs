@@ -6,7 +6,8 @@ namespace PriorTransfer.Priors;
 /// <summary>
 /// The one place where SWAG quantities become a covariance (paper §3.1, Maddox et al. 2019):
 /// <c>Σ = ½·diag(var) + ½·D·Dᵀ/(K−1)</c>, where D [P, K] holds the deviation columns θ_t − θ̄ of the last K
-/// snapshots against the final SWA mean and K is the number of columns actually collected. A prior file stores
+/// snapshots against the final SWA mean and K is the number of columns actually collected (K−1 floored at 1: see
+/// <see cref="FactorDivisor"/>). A prior file stores
 /// <c>variance</c> = var and <c>cov_factor</c> = F = D/√(K−1), so that Σ = ½·diag(variance) + ½·F·Fᵀ, and the
 /// <see cref="LowRankGaussian"/> has A = ½·variance and U = F/√2.
 /// <para>
@@ -19,19 +20,19 @@ public static class SwagCovariance
     /// <summary>The convention string recorded in prior files.</summary>
     public const string Convention = "swag: Sigma = 0.5*diag(variance) + 0.5*cov_factor*cov_factor^T; cov_factor = D/sqrt(K-1)";
 
-    /// <summary>Fewer deviation columns than this give no low-rank part (K−1 would be 0).</summary>
-    public const int MinimumColumns = 2;
-
-    /// <summary>√(K−1), the divisor applied to the K deviation columns.</summary>
+    /// <summary>
+    /// √(K−1), the divisor applied to the K ≥ 1 deviation columns; for K = 1, where K−1 = 0, the one column is kept as it
+    /// is (divisor 1), so that rank 1 is the newest deviation alone rather than an undefined or empty factor.
+    /// </summary>
     public static double FactorDivisor(int columns)
     {
-        if (columns < MinimumColumns)
-            throw new ArgumentOutOfRangeException(nameof(columns), columns, $"A low-rank factor needs at least {MinimumColumns} deviation columns.");
-        return Math.Sqrt(columns - 1);
+        if (columns < 1)
+            throw new ArgumentOutOfRangeException(nameof(columns), columns, "A low-rank factor needs at least one deviation column.");
+        return Math.Sqrt(Math.Max(columns - 1, 1));
     }
 
     /// <summary>
-    /// F = D/√(K−1) for deviations D [P, K] (K = the columns actually collected); for K &lt; 2, an empty [P, 0] factor
+    /// F = D/√(K−1) for deviations D [P, K] (K = the columns actually collected); K = 0 gives an empty [P, 0] factor
     /// (the prior is then diagonal). Result in D's dtype.
     /// </summary>
     public static Tensor CovFactor(Tensor deviations)
@@ -39,7 +40,7 @@ public static class SwagCovariance
         ArgumentNullException.ThrowIfNull(deviations);
         if (deviations.dim() != 2) throw new ArgumentException($"Deviations must be [P, K]; got [{string.Join(", ", deviations.shape)}].", nameof(deviations));
         var k = (int)deviations.shape[1];
-        if (k < MinimumColumns) return empty([deviations.shape[0], 0], deviations.dtype, deviations.device);
+        if (k == 0) return empty([deviations.shape[0], 0], deviations.dtype, deviations.device);
         return deviations.div(FactorDivisor(k));
     }
 

@@ -54,7 +54,7 @@ public sealed class SwagGaussian : IDisposable
     /// <summary>F = D/√(K−1) [P, K].</summary>
     public Tensor CovFactor { get; }
 
-    /// <summary>K, the number of deviation columns (0 when fewer than 2 were collected).</summary>
+    /// <summary>K, the number of deviation columns (0: a diagonal Gaussian).</summary>
     public int Rank => (int)CovFactor.shape[1];
 
     public long Dimension => Mean.shape[0];
@@ -76,6 +76,22 @@ public sealed class SwagGaussian : IDisposable
         PriorMath.CheckLambda(lambda);
         using var noGrad = no_grad();
         return Adopt(Layout, Mean.clone(), Variance.mul(lambda), CovFactor.mul(Math.Sqrt(lambda)), SnapshotCount, Scale * lambda);
+    }
+
+    /// <summary>
+    /// The Gaussian a SWAG run over the same snapshots with rank <paramref name="rank"/> gives: the newest
+    /// <paramref name="rank"/> columns of F (columns are oldest first, as SWAG and prior files keep them), rescaled
+    /// from √(K−1) to √(k−1) (<see cref="SwagCovariance.FactorDivisor"/>); the mean and variance do not depend on K.
+    /// 0 keeps the diagonal alone. The scale λ carries over unchanged.
+    /// </summary>
+    public SwagGaussian Truncate(int rank)
+    {
+        if (rank < 0 || rank > Rank)
+            throw new ArgumentOutOfRangeException(nameof(rank), rank, $"A truncated rank must be between 0 and this Gaussian's K = {Rank}.");
+        using var noGrad = no_grad();
+        var kept = CovFactor.narrow(1, Rank - rank, rank);
+        var factor = rank == 0 ? kept.clone() : kept.mul(SwagCovariance.FactorDivisor(Rank) / SwagCovariance.FactorDivisor(rank)).contiguous();
+        return Adopt(Layout, Mean.clone(), Variance.clone(), factor, SnapshotCount, Scale);
     }
 
     /// <summary>A copy in another float dtype.</summary>

@@ -141,7 +141,7 @@ public sealed class SwagCollector : IDisposable
 
     /// <summary>
     /// The SWAG Gaussian (mean, variance, F = D/√(K−1)) in <paramref name="dtype"/>; K = <see cref="ColumnCount"/>,
-    /// or 0 when fewer than 2 columns were collected. Computed over row chunks, so no [P, K] float64 copy is made.
+    /// or 0 after a single snapshot. Computed over row chunks, so no [P, K] float64 copy is made.
     /// </summary>
     public SwagGaussian ToGaussian(ScalarType dtype = ScalarType.Float32)
     {
@@ -150,7 +150,8 @@ public sealed class SwagCollector : IDisposable
             throw new ArgumentException($"A SWAG Gaussian is float32 or float64; got {dtype}.", nameof(dtype));
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var columns = ColumnCount >= SwagCovariance.MinimumColumns ? ColumnCount : 0;
+        // One snapshot's deviation from itself is zero: no low-rank part until there are two.
+        var columns = SnapshotCount >= 2 ? ColumnCount : 0;
         var factor = empty([Layout.Dimension, columns], dtype, Device);
         if (columns > 0)
         {

@@ -27,7 +27,10 @@ public class SwagCovarianceTests
         var sigma = diag(variance) * 0.5 + deviations.matmul(deviations.t()) * (0.5 / 4);
         var theta = mean + randn(P, dtype: F64, generator: new Generator(1)) * 0.3;
         Assert.Equal(Dense.LogProb(theta, mean, sigma), prior.LogProb(theta).item<double>(), 1e-9);
-        Assert.Equal(0, SwagCovariance.CovFactor(deviations.narrow(1, 0, 1)).shape[1]);
+        // One column: K−1 = 0, so the column is the factor as it is; no column: a diagonal prior.
+        var one = deviations.narrow(1, 4, 1);
+        Assert.True(Dense.Same(SwagCovariance.CovFactor(one), one));
+        Assert.Equal(0, SwagCovariance.CovFactor(deviations.narrow(1, 0, 0)).shape[1]);
     }
 
     [Fact]
@@ -44,6 +47,30 @@ public class SwagCovarianceTests
         var theta = mean + 1;
         Assert.Equal(b.LogProb(theta).item<double>(), a.LogProb(theta).item<double>(), 1e-9);
         Assert.Equal(250, scaledStored.Scale);
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(2)]
+    [InlineData(1)]
+    [InlineData(0)]
+    public void TruncatingKeepsTheNewestColumnsAsIfSwagHadCollectedThatRank(int rank)
+    {
+        using var scope = NewDisposeScope();
+        var (mean, variance, deviations) = Swag(6);
+        var layout = ParameterLayout.FromEntries([("w", [(long)P])]);
+        using var full = new SwagGaussian(layout, mean, variance, SwagCovariance.CovFactor(deviations), snapshotCount: 9, scale: 3);
+        using var cut = full.Truncate(rank);
+        using var direct = new SwagGaussian(layout, mean, variance, SwagCovariance.CovFactor(deviations.narrow(1, 6 - rank, rank)), snapshotCount: 9, scale: 3);
+        Assert.Equal(rank, cut.Rank);
+        Assert.Equal(9, cut.SnapshotCount);
+        Assert.Equal(3, cut.Scale);
+        Assert.Equal(direct.CovFactor.shape, cut.CovFactor.shape);
+        if (rank > 0) Assert.True(Dense.MaxAbs(cut.CovFactor, direct.CovFactor) < 1e-14);
+        Assert.True(Dense.Same(cut.Mean, mean) && Dense.Same(cut.Variance, variance));
+        Assert.Equal(6, full.Rank);   // the source is untouched
+        Assert.Throws<ArgumentOutOfRangeException>(() => full.Truncate(7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => full.Truncate(-1));
     }
 
     [Fact]

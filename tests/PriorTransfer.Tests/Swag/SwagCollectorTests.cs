@@ -75,8 +75,34 @@ public class SwagCollectorTests
         Assert.Equal(rank, g2.Spectrum().SingularValues.Count);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(1)]
+    [InlineData(0)]
+    public void ATruncatedGaussianEqualsCollectingThatRankOverTheSameSnapshots(int rank)
+    {
+        using var scope = NewDisposeScope();
+        var stream = Stream(8, seed: 5);
+        using var high = new SwagCollector(FlatLayout(), rank: 5);
+        using var low = new SwagCollector(FlatLayout(), rank);
+        for (var t = 0; t < 8; t++)
+        {
+            high.Collect(stream[t]);
+            low.Collect(stream[t]);
+        }
+        using var direct = low.ToGaussian(F64);
+        using var full = high.ToGaussian(F64);
+        using var cut = full.Truncate(rank);
+        Assert.Equal(rank, direct.Rank);
+        Assert.Equal(direct.CovFactor.shape, cut.CovFactor.shape);
+        if (rank > 0) Assert.True(Dense.MaxAbs(cut.CovFactor, direct.CovFactor) < 1e-14);
+        Assert.True(Dense.Same(cut.Mean, direct.Mean) && Dense.Same(cut.Variance, direct.Variance));
+        if (rank == 1)   // K−1 = 0: the newest deviation is the factor as it is
+            Assert.True(Dense.MaxAbs(direct.CovFactor.squeeze(1), stream[7] - stream.mean([0])) < 1e-14);
+    }
+
     [Fact]
-    public void FewerThanTwoColumnsGiveADiagonalGaussianWithFlooredVariance()
+    public void ASingleSnapshotGivesADiagonalGaussianWithFlooredVariance()
     {
         using var scope = NewDisposeScope();
         using var swag = new SwagCollector(FlatLayout(), rank: 5, varianceFloor: 1e-12);
