@@ -39,6 +39,14 @@ public static class TaskCatalog
 
     public static IReadOnlyList<string> BuiltInNames { get; } = [FashionSplit, FashionToDigits, FashionInterleaved];
 
+    /// <summary>The downstream class count of a built-in task, known without its data; null for any other name.</summary>
+    public static int? BuiltInClassCount(string name) => name switch
+    {
+        FashionSplit or FashionInterleaved => 5,
+        FashionToDigits => 10,
+        _ => null,
+    };
+
     /// <summary>Every accepted task name form, for help texts and error messages.</summary>
     public static string ValidNames { get; } = $"{string.Join(", ", BuiltInNames)}, {IdxPrefix}<folder>, {FolderPrefix}<root>";
 

@@ -90,10 +90,15 @@ public static class ClaimVerdicts
         var pool = records.Where(r => r.Extra.Count == 0 && r.Experiment != AlignmentExperiment.ExperimentId).ToList();
         var sizes = pool.Select(r => r.N).Distinct().Order().ToList();
         Stat Cell(string method, int n, string metric = MetricNames.Accuracy) => Aggregation.Of(pool.Where(r => r.Method == method && r.N == n), metric);
-        void Pair(string a, string b, int n, string metric = MetricNames.Accuracy, string? label = null)
+        void Pair(string a, string b, int n, string metric = MetricNames.Accuracy, string? label = null, double? chance = null)
         {
             var (sa, sb) = (Cell(a, n, metric), Cell(b, n, metric));
             if (sa.Count == 0 || sb.Count == 0) return;
+            if (chance is { } c && AtChance(sa, c) && AtChance(sb, c))
+            {
+                evidence.Add($"n={n} {label ?? metric}: {a} {sa.Format()} and {b} {sb.Format()} are both within 2 SE of chance ({F(c)}): no evidence either way, not counted");
+                return;
+            }
             var o = Compare(sa, sb, MetricNames.HigherIsBetter(metric));
             outcomes.Add(o);
             evidence.Add(Line($"n={n} {label ?? metric}", a, sa, b, sb, o, MetricNames.HigherIsBetter(metric)));
@@ -155,11 +160,13 @@ public static class ClaimVerdicts
                 }
                 break;
             case 10:
+                // A shift that leaves both methods at chance accuracy (every image one class) says nothing about gains.
+                double? chance = 1.0 / Data.TaskCatalog.BuiltInClassCount(task);
                 foreach (var shift in Data.DistributionShift.All.Select(Data.DistributionShift.Name))
                     foreach (int n in sizes)
                     {
-                        Pair("bayes-learned", "finetune", n, MetricNames.Shifted(shift, MetricNames.Accuracy));
-                        Pair("map-learned", "finetune", n, MetricNames.Shifted(shift, MetricNames.Accuracy));
+                        Pair("bayes-learned", "finetune", n, MetricNames.Shifted(shift, MetricNames.Accuracy), chance: chance);
+                        Pair("map-learned", "finetune", n, MetricNames.Shifted(shift, MetricNames.Accuracy), chance: chance);
                     }
                 break;
             case 11:
@@ -272,6 +279,10 @@ public static class ClaimVerdicts
         if (verdicts.Any(v => v == Verdict.Inconclusive)) return Verdict.Inconclusive;
         return Verdict.Mixed;
     }
+
+    /// <summary>A mean within 2 SE of the chance level (within 0.005 when there is no SE).</summary>
+    private static bool AtChance(Stat s, double chance) =>
+        Math.Abs(s.Mean - chance) <= (s.HasError ? 2 * s.StandardError : 0.005);
 
     private static string Line(string what, string a, Stat sa, string b, Stat sb, Outcome o, bool higherIsBetter)
     {

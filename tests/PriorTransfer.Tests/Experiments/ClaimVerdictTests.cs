@@ -60,6 +60,27 @@ public class ClaimVerdictTests
         Assert.Contains(claim.Evidence, e => e.Contains("within 1 SE of zero", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Claim 10 on a 5-class task: a shift that leaves both methods at chance (0.2) is not counted; the others are.
+    /// </summary>
+    [Fact]
+    public void ShiftsThatLeaveBothMethodsAtChanceAreNotCounted()
+    {
+        static IEnumerable<RunRecord> Cell(string method, double rotate, double contrast) =>
+            Enumerable.Range(0, 3).Select(seed => SyntheticResults.Record("data-efficiency", method, 100, seed, 0.8, task: PriorTransfer.Data.TaskCatalog.FashionSplit,
+                metrics: new() { ["rotate_accuracy"] = rotate + (seed - 1) * 0.01, ["contrast_accuracy"] = contrast + (seed - 1) * 0.005 }));
+        var records = Cell("bayes-learned", 0.6, 0.2).Concat(Cell("map-learned", 0.6, 0.2)).Concat(Cell("finetune", 0.5, 0.205)).ToList();
+        var claim = Claim(records, 10);
+        Assert.Equal(Verdict.Confirmed, claim.Verdict);   // the rotate wins; contrast, at chance, is no loss
+        Assert.Equal(2, claim.Evidence.Count(e => e.Contains("within 2 SE of chance (0.2000)", StringComparison.Ordinal)));
+
+        // Above chance the same contrast gap counts, and it is a loss; on a task of unknown class count nothing is left out.
+        var above = Cell("bayes-learned", 0.6, 0.4).Concat(Cell("map-learned", 0.6, 0.4)).Concat(Cell("finetune", 0.5, 0.5)).ToList();
+        Assert.Equal(Verdict.Mixed, Claim(above, 10).Verdict);
+        var unknown = records.Select(r => r with { Task = "idx:somewhere" }).ToList();
+        Assert.Equal(Verdict.Mixed, Claim(unknown, 10).Verdict);
+    }
+
     [Fact]
     public void LambdaWithAnInteriorOptimumIsConfirmedAndAMonotoneOneIsNot()
     {
