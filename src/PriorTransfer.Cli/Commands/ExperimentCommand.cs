@@ -44,6 +44,9 @@ internal static class ExperimentCommand
             }, r.GetValue(dryRun));
             if (report is not null)
             {
+                var records = ResultsStore.Read(Path.Combine(folder, ResultsStore.FileName)).Where(x => x.Task == transfer.Name && x.Profile == chosen.Name).ToList();
+                foreach (var (title, table) in ExperimentReport.Headlines(records, experiments.Select(e => e.Id)))
+                    Console.WriteLine($"{title}:{Environment.NewLine}{table}");
                 Console.WriteLine($"Wall time {ExperimentPlan.Duration(clock.Elapsed.TotalSeconds)}.");
                 Console.WriteLine($"Report: {Path.GetFullPath(report)}");
             }

@@ -124,7 +124,7 @@ public static class ExperimentReport
         {
             var both = ssl.Concat(pool.Where(r => ssl.Any(s => s.Method == r.Method && s.N == r.N))).ToList();
             Section(md, "ssl-vs-supervised: accuracy (App. B.2)", both, r => $"{r.Method} ({r.ExtraValue(SslVsSupervisedExperiment.PriorAxis) ?? "supervised"} prior)", r => r.N, "n", MetricNames.Accuracy);
-            md.AppendLine("The SimCLR-backbone prior is SWAG on the source cross-entropy, started from the SimCLR backbone with its linear-probe head (no SWAG-on-NT-Xent workflow in the library yet).").AppendLine();
+            md.AppendLine("The SimCLR prior is SWAG on the NT-Xent loss from the SimCLR model (no source label is used); the projection head is not in the prior.").AppendLine();
         }
         var alignment = records.Where(r => r.Experiment == AlignmentExperiment.ExperimentId).ToList();
         if (alignment.Count > 0) Alignment(md, folder, slug, task, alignment);
@@ -132,7 +132,7 @@ public static class ExperimentReport
         if (segmentation.Count > 0)
         {
             var columns = SegmentationMethods.All.Select(m => m.Id).ToList();
-            Section(md, "segmentation: test mean IoU (Table 1)", segmentation, r => r.Method, r => r.N, "n", MetricNames.Miou, columns);
+            md.AppendLine("### segmentation: test mean IoU (Table 1)").AppendLine().AppendLine(MethodColumns(segmentation, MetricNames.Miou, columns));
             Section(md, "segmentation: pixel accuracy", segmentation, r => r.Method, r => r.N, "n", SegmentationExperiment.PixelAccuracy, columns);
             Section(md, "segmentation: BMA samples' own mIoU", segmentation, r => r.Method, r => r.N, "n", SegmentationExperiment.SampleMiou, columns);
             md.AppendLine("Scenes of 1–4 downstream objects on 64×64 canvases; DeepLabv3+-style network on the source backbone (docs/segmentation.md). " +
@@ -174,6 +174,43 @@ public static class ExperimentReport
             md.Append($"![{r.Method}]({PlotFolder}/{name}) ");
         }
         md.AppendLine().AppendLine();
+    }
+
+    /// <summary>
+    /// The headline table of each experiment in <paramref name="experimentIds"/> that has one (what `experiment` prints
+    /// when it ends), per task: the paper methods' accuracy vs n for the classification experiments, Table 1's
+    /// mean IoU for segmentation. The ablations' tables and the verdicts are in the report.
+    /// </summary>
+    public static IReadOnlyList<(string Title, string Table)> Headlines(IReadOnlyList<RunRecord> records, IEnumerable<string> experimentIds)
+    {
+        var ids = experimentIds.ToHashSet(StringComparer.Ordinal);
+        var headlines = new List<(string, string)>();
+        var paper = TransferExperiment.PaperMethods.Select(m => m.Id).ToList();
+        foreach (var task in records.Select(r => r.Task).Distinct().Order(StringComparer.Ordinal))
+        {
+            var own = records.Where(r => r.Task == task).ToList();
+            var paperRuns = own.Where(r => r.Extra.Count == 0 && paper.Contains(r.Method) && r.Experiment != ClaimVerdicts.SegmentationId
+                && r.Experiment != AlignmentExperiment.ExperimentId).ToList();
+            if (paperRuns.Count > 0 && ids.Overlaps(["data-efficiency", "uncertainty", "ood"]))
+                headlines.Add(($"{task}: test accuracy (Fig. 3), mean ± SE over seeds", MethodColumns(paperRuns, MetricNames.Accuracy, paper)));
+            var segmentation = own.Where(r => r.Experiment == ClaimVerdicts.SegmentationId).ToList();
+            if (segmentation.Count > 0 && ids.Contains(ClaimVerdicts.SegmentationId))
+                headlines.Add(($"{task}: segmentation test mean IoU (Table 1), mean ± SE over seeds",
+                    MethodColumns(segmentation, MetricNames.Miou, SegmentationMethods.All.Select(m => m.Id).ToList())));
+        }
+        return headlines;
+    }
+
+    /// <summary>A Markdown table in the layout of the paper's Table 1: one row per n, one column per method (in <paramref name="order"/>).</summary>
+    public static string MethodColumns(IReadOnlyList<RunRecord> runs, string metric, IReadOnlyList<string> order)
+    {
+        var methods = runs.Select(r => r.Method).Distinct().OrderBy(m => Rank(order, m)).ThenBy(m => m, StringComparer.Ordinal).ToList();
+        var sb = new StringBuilder();
+        sb.AppendLine($"| n ({metric}) | " + string.Join(" | ", methods) + " |");
+        sb.AppendLine("|---:|" + string.Concat(methods.Select(_ => "---|")));
+        foreach (int n in runs.Select(r => r.N).Distinct().Order())
+            sb.AppendLine($"| {n} | " + string.Join(" | ", methods.Select(m => Aggregation.Of(runs.Where(r => r.Method == m && r.N == n), metric).Format())) + " |");
+        return sb.ToString();
     }
 
     /// <summary>A Markdown table: one row per <paramref name="row"/> value, one column per x value, mean ± SE of <paramref name="metric"/>.</summary>

@@ -50,4 +50,27 @@ public sealed class ReportTests : IDisposable
         Assert.All(plots, p => Assert.True(new FileInfo(p).Length > 1000));
         foreach (var p in plots) Assert.Contains($"plots/{Path.GetFileName(p)}", text);
     }
+
+    /// <summary>Segmentation's headline is Table 1's layout: a row per n, the four methods as columns in the paper's order.</summary>
+    [Fact]
+    public void SegmentationHeadlineIsTableOneWithFourMethodColumns()
+    {
+        var methods = PriorTransfer.Workflows.SegmentationMethods.All.Select(m => m.Id).ToList();
+        var records = (from method in methods.AsEnumerable().Reverse()
+                       from n in new[] { 50, 10 }
+                       from r in SyntheticResults.Seeds("segmentation", method, n, 0.4 + 0.01 * methods.IndexOf(method), 0.01, metric: "miou")
+                       select r).ToList();
+        records.AddRange(SyntheticResults.Seeds("data-efficiency", "finetune", 10, 0.7, 0.01));
+
+        var headlines = ExperimentReport.Headlines(records, ["segmentation"]);
+
+        var (title, table) = Assert.Single(headlines);
+        Assert.Contains("Table 1", title);
+        var lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal($"| n (miou) | {string.Join(" | ", methods)} |", lines[0]);
+        Assert.StartsWith("| 10 | 0.4000 ± 0.0058 | 0.4100 ± 0.0058 |", lines[2]);
+        Assert.StartsWith("| 50 |", lines[3]);
+        Assert.Equal(4, lines.Length);
+        Assert.Equal(2, ExperimentReport.Headlines(records, ["segmentation", "data-efficiency"]).Count);
+    }
 }
