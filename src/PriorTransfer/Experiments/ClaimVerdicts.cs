@@ -254,9 +254,9 @@ public static class ClaimVerdicts
     {
         var evidence = new List<string>();
         var outcomes = new List<Outcome>();
-        var baselines = records.Select(r => r.Method).Distinct().Where(m => m.Contains("sgd", StringComparison.Ordinal)
-            || m.Contains("finetune", StringComparison.Ordinal) || m.Contains("nonlearned", StringComparison.Ordinal)).ToList();
-        var learned = records.Select(r => r.Method).Distinct().Where(m => m.Contains("learned", StringComparison.Ordinal) && !m.Contains("nonlearned", StringComparison.Ordinal)).ToList();
+        var present = records.Select(r => r.Method).ToHashSet(StringComparer.Ordinal);
+        var baselines = SegmentationMethods.All.Where(m => !m.UsesLearnedPrior && present.Contains(m.Id)).Select(m => m.Id).ToList();
+        var learned = SegmentationMethods.All.Where(m => m.UsesLearnedPrior && present.Contains(m.Id)).Select(m => m.Id).ToList();
         foreach (var baseline in baselines)
             foreach (var method in learned)
                 foreach (int n in records.Select(r => r.N).Distinct().Order())

@@ -120,8 +120,8 @@ public class ClaimVerdictTests
     [Fact]
     public void SegmentationReadsMiou()
     {
-        var records = SyntheticResults.Seeds("segmentation", "sgd", 100, 0.40, 0.01, metric: "miou")
-            .Concat(SyntheticResults.Seeds("segmentation", "sgld-learned", 100, 0.50, 0.01, metric: "miou")).ToList();
+        var records = SyntheticResults.Seeds("segmentation", "sgd-transfer", 100, 0.40, 0.01, metric: "miou")
+            .Concat(SyntheticResults.Seeds("segmentation", "sgld-learned-supervised", 100, 0.50, 0.01, metric: "miou")).ToList();
         var claim = Claim(records, 12);
         Assert.Equal(Verdict.Confirmed, claim.Verdict);
         Assert.Contains("mIoU", claim.Evidence[0]);
