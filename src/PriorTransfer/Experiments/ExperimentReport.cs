@@ -16,33 +16,51 @@ public static class ExperimentReport
     public const string FileName = "report.md";
     public const string PlotFolder = "plots";
 
-    /// <summary>Writes the report; returns its path. A folder without results is an error that says how to get some.</summary>
-    public static string Write(string folder)
+    /// <summary>Writes the report of one results folder into that folder; returns its path.</summary>
+    public static string Write(string folder) => Write([folder], folder);
+
+    /// <summary>
+    /// Writes one report of the results of several folders (e.g. one per task) into <paramref name="outputFolder"/>;
+    /// returns its path. A folder without results, or the same run in two folders, is an error that says which.
+    /// </summary>
+    public static string Write(IReadOnlyList<string> folders, string outputFolder)
     {
-        string resultsPath = Path.Combine(folder, ResultsStore.FileName);
-        if (!File.Exists(resultsPath))
-            throw new FileNotFoundException($"'{folder}' holds no {ResultsStore.FileName}; run `priortransfer experiment <id> --out {folder}` first.", resultsPath);
-        var records = ResultsStore.Read(resultsPath);
+        if (folders.Count == 0) throw new ArgumentException("Name at least one results folder.", nameof(folders));
+        var records = new List<RunRecord>();
+        var origin = new Dictionary<string, string>(StringComparer.Ordinal);
+        var sources = new List<string>();
+        foreach (var folder in folders)
+        {
+            string resultsPath = Path.Combine(folder, ResultsStore.FileName);
+            if (!File.Exists(resultsPath))
+                throw new FileNotFoundException($"'{folder}' holds no {ResultsStore.FileName}; run `priortransfer experiment <id> --out {folder}` first.", resultsPath);
+            var own = ResultsStore.Read(resultsPath);
+            foreach (var r in own)
+                if (!origin.TryAdd(r.Key, resultsPath))
+                    throw new InvalidDataException($"run '{r.Key}' is in both {origin[r.Key]} and {resultsPath}; a report counts each run once, so name each folder once.");
+            records.AddRange(own);
+            sources.Add($"`{resultsPath}` ({own.Count} runs)");
+        }
         var md = new StringBuilder();
         md.AppendLine("# PriorTransfer experiment report").AppendLine();
-        Header(md, records, resultsPath);
+        Header(md, records, sources);
         Verdicts(md, ClaimVerdicts.Evaluate(records));
         foreach (var task in records.Select(r => r.Task).Distinct().Order(StringComparer.Ordinal))
         {
             md.AppendLine($"## Task `{task}`").AppendLine();
             var own = records.Where(r => r.Task == task).ToList();
-            TaskSections(md, own, folder, task);
+            TaskSections(md, own, outputFolder, task);
         }
         md.AppendLine("## All cells").AppendLine();
         AllCells(md, records);
-        string path = Path.Combine(folder, FileName);
+        string path = Path.Combine(outputFolder, FileName);
         AtomicFile.WriteAllText(path, md.ToString());
         return path;
     }
 
-    private static void Header(StringBuilder md, IReadOnlyList<RunRecord> records, string resultsPath)
+    private static void Header(StringBuilder md, IReadOnlyList<RunRecord> records, IReadOnlyList<string> sources)
     {
-        md.AppendLine($"Source: `{resultsPath}`: {records.Count} runs; written {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC.").AppendLine();
+        md.AppendLine($"Source: {string.Join(", ", sources)}: {records.Count} runs; written {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC.").AppendLine();
         md.AppendLine($"- tasks: {Join(records.Select(r => r.Task))}; profiles: {Join(records.Select(r => r.Profile))}; seeds: {Join(records.Select(r => r.Seed.ToString(CultureInfo.InvariantCulture)))}");
         md.AppendLine($"- git commits: {Join(records.Select(r => r.GitCommit))}");
         md.AppendLine($"- environments: {Join(records.Where(r => r.Environment is not null).Select(r => { var e = r.Environment!; return $"{e.Machine} ({e.Cores} cores, {e.Threads} threads, {e.Os}, {e.DotNet}, TorchSharp {e.TorchSharp})"; }))}");
@@ -53,8 +71,15 @@ public static class ExperimentReport
     private static void Verdicts(StringBuilder md, IReadOnlyList<ClaimResult> claims)
     {
         md.AppendLine("## The paper's claims").AppendLine();
-        md.AppendLine("| # | claim | task | verdict |").AppendLine("|---:|---|---|---|");
-        foreach (var c in claims) md.AppendLine($"| {c.Number} | {c.Claim} | {c.Task} | **{ClaimVerdicts.Name(c.Verdict)}** |");
+        // One row per claim, one column per task: a verdict per claim per task at a glance.
+        var tasks = claims.Select(c => c.Task).Where(t => t != "–").Distinct().Order(StringComparer.Ordinal).ToList();
+        if (tasks.Count == 0) tasks.Add("–");
+        md.AppendLine("| # | claim | " + string.Join(" | ", tasks) + " |").AppendLine("|---:|---|" + string.Concat(tasks.Select(_ => "---|")));
+        foreach (var group in claims.GroupBy(c => c.Number))
+        {
+            var verdicts = tasks.Select(t => group.FirstOrDefault(c => c.Task == t) is { } c ? $"**{ClaimVerdicts.Name(c.Verdict)}**" : ClaimVerdicts.Name(Verdict.NotRun));
+            md.AppendLine($"| {group.Key} | {group.First().Claim} | " + string.Join(" | ", verdicts) + " |");
+        }
         md.AppendLine();
         foreach (var group in claims.GroupBy(c => c.Number))
         {

@@ -51,6 +51,38 @@ public sealed class ReportTests : IDisposable
         foreach (var p in plots) Assert.Contains($"plots/{Path.GetFileName(p)}", text);
     }
 
+    /// <summary>
+    /// One report over a folder per task: a row per claim with a verdict per task, each task's own sections, and the
+    /// same run named twice is refused rather than counted twice.
+    /// </summary>
+    [Fact]
+    public void OneReportOverSeveralFoldersHasAVerdictPerClaimPerTask()
+    {
+        string[] tasks = ["task-a", "task-b"];
+        var sources = tasks.Select(t => Path.Combine(folder, t)).ToArray();
+        for (int i = 0; i < tasks.Length; i++)
+        {
+            var store = ResultsStore.Open(sources[i]);
+            // task-a follows the paper's ordering (claim 1 confirmed); task-b reverses it (not confirmed).
+            var methods = TransferExperiment.PaperMethods.Select(m => m.Id).ToList();
+            for (int m = 0; m < methods.Count; m++)
+                foreach (var r in SyntheticResults.Seeds("data-efficiency", methods[m], 100, i == 0 ? 0.8 - 0.05 * m : 0.6 + 0.05 * m, 0.01, task: tasks[i]))
+                    store.Append(r);
+        }
+        string output = Path.Combine(folder, "combined");
+        Directory.CreateDirectory(output);
+
+        string text = File.ReadAllText(ExperimentReport.Write(sources, output));
+
+        Assert.Contains("| # | claim | task-a | task-b |", text);
+        Assert.Contains($"| 1 | {ClaimVerdicts.Claims[0]} | **confirmed** | **not confirmed** |", text);
+        Assert.Contains("## Task `task-a`", text);
+        Assert.Contains("## Task `task-b`", text);
+        Assert.True(File.Exists(Path.Combine(output, ExperimentReport.PlotFolder, "task-b-accuracy-vs-n.png")));
+        var twice = Assert.Throws<InvalidDataException>(() => ExperimentReport.Write([sources[0], sources[0]], output));
+        Assert.Contains("data-efficiency", twice.Message);
+    }
+
     /// <summary>Segmentation's headline is Table 1's layout: a row per n, the four methods as columns in the paper's order.</summary>
     [Fact]
     public void SegmentationHeadlineIsTableOneWithFourMethodColumns()

@@ -24,14 +24,14 @@ internal static class SyntheticResults
 
     /// <summary>Three seeds of a cell: mean <paramref name="mean"/>, values mean − spread, mean, mean + spread.</summary>
     public static IEnumerable<RunRecord> Seeds(string experiment, string method, int n, double mean, double spread,
-        Dictionary<string, string>? extra = null, string? metric = null)
+        Dictionary<string, string>? extra = null, string? metric = null, string task = "synthetic")
     {
         for (int seed = 0; seed < 3; seed++)
         {
             double value = mean + (seed - 1) * spread;
             yield return metric is null
-                ? Record(experiment, method, n, seed, value, extra: extra)
-                : Record(experiment, method, n, seed, 0.5, extra: extra, metrics: new() { [metric] = value });
+                ? Record(experiment, method, n, seed, value, extra: extra, task: task)
+                : Record(experiment, method, n, seed, 0.5, extra: extra, task: task, metrics: new() { [metric] = value });
         }
     }
 }
