@@ -44,10 +44,16 @@ public static class ExperimentRunner
     /// </summary>
     public static string? Run(IReadOnlyList<IExperiment> experiments, ExperimentContext context, Action<ExperimentPlan, ResultsStore>? onPlan = null, bool dryRun = false)
     {
-        var store = dryRun ? ResultsStore.Peek(context.OutputFolder) : ResultsStore.Open(context.OutputFolder);
+        if (dryRun)
+        {
+            var done = ResultsStore.Peek(context.OutputFolder);
+            onPlan?.Invoke(Plan(experiments, context, done), done);
+            return null;
+        }
+        using var writer = ResultsFolderLock.Acquire(context.OutputFolder);
+        var store = ResultsStore.Open(context.OutputFolder);
         var plan = Plan(experiments, context, store);
         onPlan?.Invoke(plan, store);
-        if (dryRun) return null;
         Execute(plan, context, store);
         return ExperimentReport.Write(context.OutputFolder);
     }

@@ -65,6 +65,41 @@ public sealed class ResumptionTests : IDisposable
         Assert.True(File.Exists(Path.Combine(folder, ExperimentReport.FileName)));
     }
 
+    /// <summary>
+    /// A second writer into a folder that an experiment is running into is refused before it touches the results, and
+    /// the folder is free again once the first has ended (the release after a failed run is in the test above).
+    /// </summary>
+    [Fact]
+    public void ASecondWriterIntoTheSameFolderIsRefused()
+    {
+        using var task = new TransferTaskHolder();
+        using var context = Context(task);
+        var executed = new List<string>();
+        IOException? refused = null;
+        var intruder = new CountingExperiment("intruder", 1, executed);
+        var first = new CountingExperiment("first", 1, executed);
+        var probing = new DelegatingExperiment(first, () => refused = Assert.Throws<IOException>(() => ExperimentRunner.Run([intruder], context)));
+
+        ExperimentRunner.Run([probing], context);
+
+        Assert.NotNull(refused);
+        Assert.Contains("--out", refused.Message);
+        Assert.Equal(["first/0"], executed);
+        Assert.Single(ResultsStore.Read(Path.Combine(folder, ResultsStore.FileName)));
+        ExperimentRunner.Run([intruder], context);
+        Assert.Equal(["first/0", "intruder/0"], executed);
+    }
+
+    /// <summary>Runs <paramref name="inner"/>'s runs, calling <paramref name="during"/> at the start of each.</summary>
+    private sealed class DelegatingExperiment(IExperiment inner, Action during) : IExperiment
+    {
+        public string Id => inner.Id;
+        public string Description => inner.Description;
+
+        public IReadOnlyList<RunSpec> Plan(ExperimentContext context) =>
+            inner.Plan(context).Select(r => r with { Execute = c => { during(); return r.Execute(c); } }).ToList();
+    }
+
     [Fact]
     public void ADryRunPlansWithoutCreatingOrRunningAnything()
     {
