@@ -77,7 +77,7 @@ public static class ExperimentReport
         md.AppendLine("| # | claim | " + string.Join(" | ", tasks) + " |").AppendLine("|---:|---|" + string.Concat(tasks.Select(_ => "---|")));
         foreach (var group in claims.GroupBy(c => c.Number))
         {
-            var verdicts = tasks.Select(t => group.FirstOrDefault(c => c.Task == t) is { } c ? $"**{ClaimVerdicts.Name(c.Verdict)}**" : ClaimVerdicts.Name(Verdict.NotRun));
+            var verdicts = tasks.Select(t => $"**{ClaimVerdicts.Name(group.FirstOrDefault(c => c.Task == t)?.Verdict ?? Verdict.NotRun)}**");
             md.AppendLine($"| {group.Key} | {group.First().Claim} | " + string.Join(" | ", verdicts) + " |");
         }
         md.AppendLine();
