@@ -1,3 +1,4 @@
+using System.Text.Json;
 using PriorTransfer.Data;
 using PriorTransfer.Workflows;
 
@@ -43,6 +44,17 @@ public sealed record ExperimentProfile
     public required int AlignmentPoints { get; init; }
 
     public bool IsQuick => Name == "quick";
+
+    /// <summary>
+    /// A hash of what makes one run of this profile (budgets, tuning, pre-training and SWAG lengths, test limits), not
+    /// of which runs it selects (seeds, sizes, axes). Every run records it, so that resuming into a folder whose runs
+    /// were made under another definition of the same profile name is noticed instead of silently mixed.
+    /// </summary>
+    public string Fingerprint => ArtefactCache.Hash(JsonSerializer.Serialize(new
+    {
+        PretrainEpochs, PriorRank, StepsPerSnapshot, Budget, Tuning = Tuning.ToString(), SimclrSteps, TestLimit, ShiftedTestLimit,
+        AlignmentTestLimit, AlignmentPoints,
+    }));
 
     /// <summary>The main-axis sizes for <paramref name="task"/>.</summary>
     public IReadOnlyList<int> SizesFor(TransferTask task) =>

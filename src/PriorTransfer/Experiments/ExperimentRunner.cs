@@ -3,8 +3,12 @@ using System.Globalization;
 
 namespace PriorTransfer.Experiments;
 
-/// <summary>The plan of an invocation: every run once (shared runs deduplicated), and which are already done.</summary>
-public sealed record ExperimentPlan(IReadOnlyList<(string Experiment, IReadOnlyList<RunSpec> Runs)> ByExperiment, IReadOnlyList<RunSpec> Runs, IReadOnlyList<RunSpec> Remaining)
+/// <summary>
+/// The plan of an invocation: every run once (shared runs deduplicated), which are already done, and how many of
+/// those were made under another definition of the profile (<see cref="ExperimentProfile.Fingerprint"/>).
+/// </summary>
+public sealed record ExperimentPlan(IReadOnlyList<(string Experiment, IReadOnlyList<RunSpec> Runs)> ByExperiment, IReadOnlyList<RunSpec> Runs, IReadOnlyList<RunSpec> Remaining,
+    int CompletedUnderOtherDefinition = 0)
 {
     public double EstimatedSeconds => Remaining.Sum(r => r.EstimatedSeconds);
 
@@ -24,6 +28,9 @@ public sealed record ExperimentPlan(IReadOnlyList<(string Experiment, IReadOnlyL
         }
         lines.Add($"| **total** | {Runs.Count} | {Runs.Count - Remaining.Count} | {Remaining.Count} | | **{Duration(EstimatedSeconds)}** |");
         lines.Add("");
+        if (CompletedUnderOtherDefinition > 0)
+            lines.Add($"Warning: {CompletedUnderOtherDefinition} completed runs of this plan were made under another definition of profile '{Runs[0].Profile}' " +
+                "(budgets, tuning or pre-training changed since). They are kept and skipped; to redo them, use a new --out or delete their lines from results.jsonl.");
         lines.Add(FormattableString.Invariant($"Estimates assume an idle 2-core machine with 2 threads (resnet8: ~{RunCost.TrainImagesPerSecond:N0} training, ~{RunCost.EvalImagesPerSecond:N0} evaluated images/s; about twice as long with --threads 1) and exclude source pre-training and SWAG."));
         return string.Join(System.Environment.NewLine, lines);
     }
@@ -66,7 +73,9 @@ public static class ExperimentRunner
         foreach (var (_, planned) in byExperiment)
             foreach (var run in planned)
                 if (seen.Add(run.Key)) runs.Add(run);
-        return new ExperimentPlan(byExperiment, runs, runs.Where(r => !store.IsCompleted(r.Key)).ToList());
+        string fingerprint = context.Profile.Fingerprint;
+        int otherDefinition = store.Records.Count(r => seen.Contains(r.Key) && r.ProfileFingerprint is { } f && f != fingerprint);
+        return new ExperimentPlan(byExperiment, runs, runs.Where(r => !store.IsCompleted(r.Key)).ToList(), otherDefinition);
     }
 
     /// <summary>Executes the remaining runs of <paramref name="plan"/>; returns the records appended.</summary>
@@ -87,6 +96,7 @@ public static class ExperimentRunner
             {
                 Key = run.Key, Experiment = run.Experiment, Task = run.Task, Method = run.Method, N = run.N, Seed = run.Seed,
                 Profile = run.Profile,
+                ProfileFingerprint = context.Profile.Fingerprint,
                 Extra = new Dictionary<string, string>(run.Extra),
                 Hyperparameters = new Dictionary<string, double>(outcome.Hyperparameters),
                 Metrics = new Dictionary<string, double>(outcome.Metrics),

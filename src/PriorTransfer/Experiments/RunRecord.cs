@@ -17,6 +17,9 @@ public sealed record RunRecord
     public required int Seed { get; init; }
     public required string Profile { get; init; }
 
+    /// <summary>The profile's <see cref="ExperimentProfile.Fingerprint"/> when the run was made (null in lines older than it).</summary>
+    public string? ProfileFingerprint { get; init; }
+
     /// <summary>The experiment's own axis values (e.g. <c>rank</c>, <c>lambda</c>, <c>prior</c>), as invariant strings.</summary>
     public Dictionary<string, string> Extra { get; init; } = [];
 

@@ -100,6 +100,34 @@ public sealed class ResumptionTests : IDisposable
             inner.Plan(context).Select(r => r with { Execute = c => { during(); return r.Execute(c); } }).ToList();
     }
 
+    /// <summary>
+    /// Runs record the profile's fingerprint; resuming under a changed definition of the same profile (here a longer
+    /// sampler budget) reports the completed runs made under the old one, while selecting other seeds does not.
+    /// </summary>
+    [Fact]
+    public void CompletedRunsMadeUnderAnotherProfileDefinitionAreReported()
+    {
+        using var task = new TransferTaskHolder();
+        using var context = Context(task);
+        var experiment = new CountingExperiment("counting", 3, []);
+        var store = ResultsStore.Open(folder);
+        var plan = ExperimentRunner.Plan([experiment], context, store);
+        ExperimentRunner.Execute(plan with { Remaining = plan.Remaining.Take(2).ToList() }, context, store);
+        Assert.All(store.Records, r => Assert.Equal(ExperimentProfile.Quick.Fingerprint, r.ProfileFingerprint));
+        Assert.Equal(0, ExperimentRunner.Plan([experiment], context, store).CompletedUnderOtherDefinition);
+
+        var longer = ExperimentProfile.Quick with { Budget = ExperimentProfile.Quick.Budget with { SamplerSteps = 300 } };
+        using var changed = new ExperimentContext(task.Task, longer, folder);
+        var replanned = ExperimentRunner.Plan([experiment], changed, store);
+        Assert.Equal(2, replanned.CompletedUnderOtherDefinition);
+        Assert.Single(replanned.Remaining);
+        Assert.Contains("2 completed runs of this plan were made under another definition of profile 'quick'", replanned.Describe(store));
+
+        using var otherSeeds = new ExperimentContext(task.Task, ExperimentProfile.Quick with { Seeds = [0, 1], Sizes = [10] }, folder);
+        Assert.Equal(ExperimentProfile.Quick.Fingerprint, otherSeeds.Profile.Fingerprint);
+        Assert.NotEqual(ExperimentProfile.Quick.Fingerprint, ExperimentProfile.Full.Fingerprint);
+    }
+
     [Fact]
     public void ADryRunPlansWithoutCreatingOrRunningAnything()
     {
