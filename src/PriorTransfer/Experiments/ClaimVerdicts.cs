@@ -288,7 +288,9 @@ public static class ClaimVerdicts
     {
         double diff = sa.Mean - sb.Mean;
         double se = Math.Sqrt(sa.StandardError * sa.StandardError + sb.StandardError * sb.StandardError);
-        string z = double.IsNaN(se) || se == 0 ? "" : $", {Math.Abs(diff) / se:F1} SE";
+        double ratio = Math.Abs(diff) / se;
+        // Near the threshold one decimal would show a win as "1.0 SE"; two show which side of it the difference is.
+        string z = double.IsNaN(se) || se == 0 ? "" : $", {ratio.ToString(Math.Abs(ratio - Threshold) < 0.05 ? "F2" : "F1", CultureInfo.InvariantCulture)} SE";
         return $"{what}: {a} {sa.Format()} vs {b} {sb.Format()} (Δ {Signed(diff)}{z}; {(higherIsBetter ? "higher" : "lower")} is better) → {Name(o)}";
     }
 

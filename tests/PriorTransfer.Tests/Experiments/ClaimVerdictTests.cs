@@ -22,6 +22,18 @@ public class ClaimVerdictTests
         Assert.Equal(8, claim.Evidence.Count);
     }
 
+    /// <summary>A win just beyond the threshold is shown with two decimals (1.04 SE), not rounded to "1.0 SE".</summary>
+    [Fact]
+    public void AWinJustBeyondOneStandardErrorShowsWhichSideItIsOn()
+    {
+        // Each cell's SE is 0.01/√3, the difference's √2 times that, 0.008165; a gap of 0.00849 is 1.04 of it.
+        var records = SyntheticResults.Seeds("covariance", "map-learned", 100, 0.80849, 0.01)
+            .Concat(SyntheticResults.Seeds("covariance", "map-isotropic-mean", 100, 0.8, 0.01)).ToList();
+        var line = Assert.Single(Claim(records, 4).Evidence);
+        Assert.Contains("1.04 SE", line);
+        Assert.EndsWith("→ win", line);
+    }
+
     [Fact]
     public void DifferencesWithinOneStandardErrorAreNotWins()
     {
