@@ -73,13 +73,16 @@ public static class ClaimVerdicts
             foreach (var task in tasks)
                 results.Add(EvaluateClaim(claim, records.Where(r => r.Task == task).ToList(), task));
         var segmentation = records.Where(r => r.Experiment == SegmentationId).ToList();
-        if (segmentation.Count == 0) results.Add(new ClaimResult(12, Claims[11], "–", Verdict.NotRun, ["no `segmentation` results"]));
+        if (segmentation.Count == 0) results.Add(new ClaimResult(12, Claims[11], NoTask, Verdict.NotRun, ["no `segmentation` results"]));
         foreach (var task in segmentation.Select(r => r.Task).Distinct().Order(StringComparer.Ordinal))
             results.Add(Segmentation(segmentation.Where(r => r.Task == task).ToList(), task));
         return results;
     }
 
     public const string SegmentationId = "segmentation";
+
+    /// <summary>The task of a claim that no task's results bear on (segmentation without segmentation runs).</summary>
+    public const string NoTask = "–";
 
     private static ClaimResult EvaluateClaim(int claim, IReadOnlyList<RunRecord> records, string task)
     {

@@ -72,8 +72,8 @@ public static class ExperimentReport
     {
         md.AppendLine("## The paper's claims").AppendLine();
         // One row per claim, one column per task: a verdict per claim per task at a glance.
-        var tasks = claims.Select(c => c.Task).Where(t => t != "–").Distinct().Order(StringComparer.Ordinal).ToList();
-        if (tasks.Count == 0) tasks.Add("–");
+        var tasks = claims.Select(c => c.Task).Where(t => t != ClaimVerdicts.NoTask).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (tasks.Count == 0) tasks.Add(ClaimVerdicts.NoTask);
         md.AppendLine("| # | claim | " + string.Join(" | ", tasks) + " |").AppendLine("|---:|---|" + string.Concat(tasks.Select(_ => "---|")));
         foreach (var group in claims.GroupBy(c => c.Number))
         {

@@ -83,6 +83,7 @@ public static class ExperimentRunner
     {
         var environment = RunEnvironment.Current();
         string commit = RunEnvironment.GitCommit();
+        string fingerprint = context.Profile.Fingerprint;
         var appended = new List<RunRecord>();
         int index = 0;
         foreach (var run in plan.Remaining)
@@ -96,7 +97,7 @@ public static class ExperimentRunner
             {
                 Key = run.Key, Experiment = run.Experiment, Task = run.Task, Method = run.Method, N = run.N, Seed = run.Seed,
                 Profile = run.Profile,
-                ProfileFingerprint = context.Profile.Fingerprint,
+                ProfileFingerprint = fingerprint,
                 Extra = new Dictionary<string, string>(run.Extra),
                 Hyperparameters = new Dictionary<string, double>(outcome.Hyperparameters),
                 Metrics = new Dictionary<string, double>(outcome.Metrics),
