@@ -92,3 +92,42 @@ public sealed class AlignmentExperiment : IExperiment
             new Dictionary<string, string>(), estimate, c => AlignmentAnalysis.Run(c, c.DefaultSetup(), n, seed))).ToList();
     }
 }
+
+/// <summary>
+/// Not in the paper: SGHMC with the learned and the non-learned prior at <see cref="Factor"/> × the profile's sampler
+/// steps (same cycles, so each BMA sample trains longer), beside the same cells at the profile's budget and MAP with the
+/// same priors (the data-efficiency runs). It asks whether Bayes-vs-MAP comparisons (claims 1, 3, 9) are limited by the
+/// sampler budget. The longer runs get more compute than MAP, so they do not enter the verdicts; not in <c>experiment all</c>.
+/// </summary>
+public sealed class SamplerBudgetExperiment : IExperiment
+{
+    public const string ExperimentId = "sampler-budget";
+    public const string StepsAxis = "sampler_steps";
+    public const int Factor = 3;
+
+    /// <summary>Each sampler method and the MAP method with the same prior.</summary>
+    public static IReadOnlyList<(DownstreamMethod Sampler, DownstreamMethod Map)> Pairs { get; } =
+    [
+        (DownstreamMethods.BayesLearned, DownstreamMethods.MapLearned),
+        (DownstreamMethods.BayesNonlearned, DownstreamMethods.MapNonlearned),
+    ];
+
+    public string Id => ExperimentId;
+    public string Description => $"not in the paper: SGHMC with {Factor}× the profile's sampler steps vs its budget and MAP (not in '{ExperimentRegistry.AllId}')";
+
+    public IReadOnlyList<RunSpec> Plan(ExperimentContext context)
+    {
+        var profile = context.Profile;
+        var budget = profile.Budget with { SamplerSteps = Factor * profile.Budget.SamplerSteps };
+        var sizes = profile.AblationSizes;
+        var reference = TransferExperiment.Cells(context, Id, Pairs.SelectMany(p => new[] { p.Sampler, p.Map }), sizes);
+        var longer = from seed in profile.Seeds
+                     from n in sizes
+                     from method in Pairs.Select(p => p.Sampler)
+                     select new RunSpec(Id, context.Task.Name, method.Id, n, seed, profile.Name,
+                         new Dictionary<string, string> { [StepsAxis] = budget.SamplerSteps.ToString(CultureInfo.InvariantCulture) },
+                         RunCost.Transfer(method, profile with { Budget = budget }, TuningGrids.For(method, profile.Tuning).Count, TransferExperiment.TestCount(context), false),
+                         c => TransferRun.Run(c, c.DefaultSetup(), method, n, seed, budget: budget));
+        return [.. reference, .. longer];
+    }
+}

@@ -121,6 +121,7 @@ public static class ClaimVerdicts
                 foreach (int n in sizes)
                     foreach (var (bayes, map) in new[] { ("bayes-learned", "map-learned"), ("bayes-nonlearned", "map-nonlearned"), ("bayes-isotropic-mean", "map-isotropic-mean"), ("bayes-diagonal", "map-diagonal") })
                         Pair(bayes, map, n);
+                LongerSampler(records, Cell, evidence);
                 break;
             case 4:
                 foreach (int n in sizes)
@@ -286,6 +287,24 @@ public static class ClaimVerdicts
     /// <summary>A mean within 2 SE of the chance level (within 0.005 when there is no SE).</summary>
     private static bool AtChance(Stat s, double chance) =>
         Math.Abs(s.Mean - chance) <= (s.HasError ? 2 * s.StandardError : 0.005);
+
+    /// <summary>Claim 3's comparison again with the sampler-budget runs: reported, not counted (the sampler gets more compute than MAP).</summary>
+    private static void LongerSampler(IReadOnlyList<RunRecord> records, Func<string, int, string, Stat> cell, List<string> evidence)
+    {
+        var longer = records.Where(r => r.Experiment == SamplerBudgetExperiment.ExperimentId);
+        foreach (var g in longer.GroupBy(r => (r.Method, r.N, Steps: r.ExtraValue(SamplerBudgetExperiment.StepsAxis))).OrderBy(g => g.Key.N).ThenBy(g => g.Key.Method, StringComparer.Ordinal))
+        {
+            var map = SamplerBudgetExperiment.Pairs.FirstOrDefault(p => p.Sampler.Id == g.Key.Method).Map;
+            if (map is null) continue;
+            foreach (var metric in new[] { MetricNames.Accuracy, MetricNames.Nll })
+            {
+                var (sa, sb) = (Aggregation.Of(g, metric), cell(map.Id, g.Key.N, metric));
+                if (sa.Count == 0 || sb.Count == 0) continue;
+                bool higher = MetricNames.HigherIsBetter(metric);
+                evidence.Add(Line($"n={g.Key.N} {metric}, {g.Key.Steps} sampler steps (not counted)", g.Key.Method, sa, map.Id, sb, Compare(sa, sb, higher), higher));
+            }
+        }
+    }
 
     private static string Line(string what, string a, Stat sa, string b, Stat sb, Outcome o, bool higherIsBetter)
     {

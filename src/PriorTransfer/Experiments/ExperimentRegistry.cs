@@ -9,17 +9,24 @@ public sealed class ExperimentRegistry
     public const string AllId = "all";
 
     private readonly List<IExperiment> experiments = [];
+    private readonly HashSet<string> outsideAll = new(StringComparer.Ordinal);
 
+    /// <summary>Every registered experiment, in order.</summary>
     public IReadOnlyList<IExperiment> All => experiments;
 
-    public string Ids => string.Join(", ", experiments.Select(e => e.Id));
+    /// <summary>What <c>all</c> runs: the experiments of BENCHMARK.md, without the diagnostics registered outside it.</summary>
+    public IReadOnlyList<IExperiment> Benchmark => experiments.Where(e => !outsideAll.Contains(e.Id)).ToList();
 
-    public void Register(IExperiment experiment)
+    public string Ids => string.Join(", ", experiments.Select(e => outsideAll.Contains(e.Id) ? $"{e.Id} (not in {AllId})" : e.Id));
+
+    /// <summary>Adds <paramref name="experiment"/>; <c>all</c> runs it unless <paramref name="inAll"/> is false (diagnostics beyond BENCHMARK.md).</summary>
+    public void Register(IExperiment experiment, bool inAll = true)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         if (experiment.Id == AllId || experiments.Any(e => e.Id == experiment.Id))
             throw new ArgumentException($"an experiment with id '{experiment.Id}' is already registered (or reserved).", nameof(experiment));
         experiments.Add(experiment);
+        if (!inAll) outsideAll.Add(experiment.Id);
     }
 
     public IExperiment Get(string id) =>
@@ -28,13 +35,13 @@ public sealed class ExperimentRegistry
 
     /// <summary>
     /// The experiments named by <paramref name="ids"/>: one id, a comma-separated list (in that order, duplicates
-    /// dropped), or all of them for <c>all</c>.
+    /// dropped), or <see cref="Benchmark"/> for <c>all</c>.
     /// </summary>
     public IReadOnlyList<IExperiment> Resolve(string ids)
     {
         var names = ids.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (names.Length == 0) throw new ArgumentException($"no experiment given; known experiments: {Ids}, or '{AllId}'.");
-        if (names.Contains(AllId)) return All;
+        if (names.Contains(AllId)) return Benchmark;
         return names.Distinct(StringComparer.Ordinal).Select(Get).ToList();
     }
 
@@ -51,6 +58,7 @@ public sealed class ExperimentRegistry
         registry.Register(new EnsembleExperiment());
         registry.Register(new SslVsSupervisedExperiment());
         registry.Register(new AlignmentExperiment());
+        registry.Register(new SamplerBudgetExperiment(), inAll: false);
         return registry;
     }
 }

@@ -14,11 +14,12 @@ namespace PriorTransfer.Experiments;
 /// </summary>
 public static class TransferRun
 {
+    /// <summary>Runs one cell; <paramref name="budget"/> replaces the profile's downstream budget (sampler-budget).</summary>
     public static RunOutcome Run(ExperimentContext context, DownstreamSetup setup, DownstreamMethod method, int n, int seed,
-        IReadOnlyList<DownstreamHyperparameters>? grid = null, bool shifts = false)
+        IReadOnlyList<DownstreamHyperparameters>? grid = null, bool shifts = false, DownstreamBudget? budget = null)
     {
         var profile = context.Profile;
-        using var search = Tune(context, setup, method, n, seed, grid);
+        using var search = Tune(context, setup, method, n, seed, grid, budget);
         var fit = search.BestFit;
         var all = setup.Task.DownstreamTest;
         using var limited = profile.TestLimit is { } limit && limit < all.Count ? all.Select(arange(limit, dtype: ScalarType.Int64)) : null;
@@ -43,8 +44,8 @@ public static class TransferRun
 
     /// <summary>Tunes <paramref name="method"/> on the validation holdout and keeps the best fit (the caller disposes the result).</summary>
     public static GridSearchResult<DownstreamHyperparameters, DownstreamFit> Tune(ExperimentContext context, DownstreamSetup setup,
-        DownstreamMethod method, int n, int seed, IReadOnlyList<DownstreamHyperparameters>? grid = null) =>
-        DownstreamRun.Tune(setup, method, n, seed, context.Profile.Budget, grid ?? TuningGrids.For(method, context.Profile.Tuning),
+        DownstreamMethod method, int n, int seed, IReadOnlyList<DownstreamHyperparameters>? grid = null, DownstreamBudget? budget = null) =>
+        DownstreamRun.Tune(setup, method, n, seed, budget ?? context.Profile.Budget, grid ?? TuningGrids.For(method, context.Profile.Tuning),
             cancellationToken: context.CancellationToken);
 
     /// <summary>The chosen hyperparameters by name (λ, head variance and temperature only where the method has them).</summary>

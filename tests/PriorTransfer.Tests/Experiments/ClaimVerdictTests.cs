@@ -59,6 +59,25 @@ public class ClaimVerdictTests
         Assert.Equal(Verdict.NotRun, Claim(oneSeed, 12).Verdict);         // no segmentation results
     }
 
+    /// <summary>
+    /// Sampler-budget runs (SGHMC with more steps) appear beside claim 3 with their outcome, but the verdict stays that
+    /// of the equal-budget comparison: the longer sampler has more compute than MAP.
+    /// </summary>
+    [Fact]
+    public void LongerSamplerRunsAreReportedUnderClaimThreeButNotCounted()
+    {
+        var records = Paper([0.7, 0.8, 0.7, 0.6, 0.5], 0.01);
+        var steps = new Dictionary<string, string> { [SamplerBudgetExperiment.StepsAxis] = "1500" };
+        records.AddRange(SyntheticResults.Seeds(SamplerBudgetExperiment.ExperimentId, "bayes-learned", 100, 0.9, 0.01, steps));
+        var claim = Claim(records, 3);
+        Assert.Equal(Verdict.Mixed, claim.Verdict);     // bayes-learned loses to map-learned, bayes-nonlearned wins over map-nonlearned
+        var longer = claim.Evidence.Where(e => e.Contains("1500 sampler steps (not counted)", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, longer.Count);                  // accuracy and NLL at n = 100, against map-learned
+        Assert.Contains(longer, e => e.StartsWith("n=100 accuracy", StringComparison.Ordinal) && e.Contains("bayes-learned 0.9000 ± 0.0058 vs map-learned 0.8000 ± 0.0058", StringComparison.Ordinal));
+        Assert.All(longer, e => Assert.EndsWith("→ win", e));
+        Assert.Equal(Verdict.Mixed, Claim(Paper([0.7, 0.8, 0.7, 0.6, 0.5], 0.01), 3).Verdict);
+    }
+
     /// <summary>Claim 2 needs the interior peak to be a gain: a peak of +0.01 ± 0.03 over fine-tuning is only mixed.</summary>
     [Fact]
     public void AnInteriorPeakThatIsNoGainIsMixed()

@@ -11,7 +11,17 @@ public sealed class ExperimentRegistryTests
     {
         Assert.Equal(["scale"], registry.Resolve("scale").Select(e => e.Id));
         Assert.Equal(["rank", "scale"], registry.Resolve(" rank, scale ,rank").Select(e => e.Id));
-        Assert.Equal(registry.All, registry.Resolve("all"));
+        Assert.Equal(registry.Benchmark, registry.Resolve("all"));
+    }
+
+    /// <summary>`all` is BENCHMARK.md's experiments; the sampler-budget diagnostic runs only when named, and the ids say so.</summary>
+    [Fact]
+    public void AllLeavesOutTheDiagnosticsButTheyCanBeNamed()
+    {
+        Assert.DoesNotContain(registry.Resolve("all"), e => e.Id == SamplerBudgetExperiment.ExperimentId);
+        Assert.Equal(registry.All.Count - 1, registry.Resolve("all").Count);
+        Assert.Equal([SamplerBudgetExperiment.ExperimentId], registry.Resolve("sampler-budget").Select(e => e.Id));
+        Assert.Contains("sampler-budget (not in all)", registry.Ids);
     }
 
     [Fact]

@@ -83,6 +83,26 @@ public sealed class ReportTests : IDisposable
         Assert.Contains("data-efficiency", twice.Message);
     }
 
+    /// <summary>The sampler-budget section sets the longer SGHMC runs beside the profile-budget ones and MAP, with a plot.</summary>
+    [Fact]
+    public void SamplerBudgetRunsGetTheirOwnSectionBesideTheProfileBudget()
+    {
+        var store = ResultsStore.Open(folder);
+        var steps = new Dictionary<string, string> { [SamplerBudgetExperiment.StepsAxis] = "1500" };
+        foreach (var (method, accuracy) in new[] { ("bayes-learned", 0.85), ("map-learned", 0.88), ("finetune", 0.87) })
+            foreach (var r in SyntheticResults.Seeds("data-efficiency", method, 100, accuracy, 0.01)) store.Append(r);
+        foreach (var r in SyntheticResults.Seeds(SamplerBudgetExperiment.ExperimentId, "bayes-learned", 100, 0.9, 0.01, steps)) store.Append(r);
+
+        string text = File.ReadAllText(ExperimentReport.Write(folder));
+
+        Assert.Contains("### sampler-budget: accuracy (not in the paper)", text);
+        Assert.Contains("| bayes-learned, 1500 sampler steps | 0.9000 ± 0.0058 |", text);
+        Assert.Contains("| bayes-learned, profile's sampler steps | 0.8500 ± 0.0058 |", text);
+        Assert.Contains("| map-learned | 0.8800 ± 0.0058 |", text);
+        Assert.DoesNotContain("| finetune | 0.8700", text.Split("### sampler-budget: accuracy")[1].Split("###")[0]);
+        Assert.True(new FileInfo(Path.Combine(folder, ExperimentReport.PlotFolder, "synthetic-sampler-budget.png")).Length > 1000);
+    }
+
     /// <summary>Segmentation's headline is Table 1's layout: a row per n, the four methods as columns in the paper's order.</summary>
     [Fact]
     public void SegmentationHeadlineIsTableOneWithFourMethodColumns()

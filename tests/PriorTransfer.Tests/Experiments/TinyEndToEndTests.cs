@@ -56,6 +56,32 @@ public sealed class TinyEndToEndTests : IDisposable
         Assert.Equal(before, Directory.GetFiles(Path.Combine(folder, "cache")).Select(File.GetLastWriteTimeUtc).ToList());
     }
 
+    /// <summary>
+    /// sampler-budget plans the shared data-efficiency cells (MAP and SGHMC at the profile's budget) and SGHMC at 3× the
+    /// sampler steps; a longer run really trains with the longer budget (same seed and grid as the shared cell, other fit).
+    /// </summary>
+    [Fact]
+    public void SamplerBudgetRunsSghmcLongerBesideTheSharedCells()
+    {
+        using var task = SyntheticTask.Create();
+        using var context = new ExperimentContext(task, Tiny, folder);
+        var plan = new SamplerBudgetExperiment().Plan(context);
+        Assert.Equal(6, plan.Count);
+        Assert.Equal(4, plan.Count(r => r.Experiment == TransferExperiment.DataEfficiencyId));
+        var longer = plan.Where(r => r.Experiment == SamplerBudgetExperiment.ExperimentId).ToList();
+        Assert.Equal(["bayes-learned", "bayes-nonlearned"], longer.Select(r => r.Method).Order());
+        Assert.All(longer, r => Assert.Equal("12", r.Extra[SamplerBudgetExperiment.StepsAxis]));
+        var method = DownstreamMethods.BayesLearned;
+        double atProfileBudget = RunCost.Transfer(method, Tiny, TuningGrids.For(method, Tiny.Tuning).Count, TransferExperiment.TestCount(context), shifts: false);
+        var longerSpec = longer.Single(r => r.Method == method.Id);
+        Assert.True(longerSpec.EstimatedSeconds > atProfileBudget);
+
+        var atProfile = plan.Single(r => r.Experiment == TransferExperiment.DataEfficiencyId && r.Method == method.Id).Execute(context);
+        var atLonger = longerSpec.Execute(context);
+        Assert.Equal(atProfile.Metrics["ensemble_size"], atLonger.Metrics["ensemble_size"]);
+        Assert.NotEqual(atProfile.Metrics["validation_nll"], atLonger.Metrics["validation_nll"]);
+    }
+
     [Fact]
     public void ShiftsAreDeterministicAndKeepLabels()
     {
