@@ -113,7 +113,7 @@ public sealed class SamplerBudgetExperiment : IExperiment
     ];
 
     public string Id => ExperimentId;
-    public string Description => $"not in the paper: SGHMC with {Factor}× the profile's sampler steps vs its budget and MAP (not in '{ExperimentRegistry.AllId}')";
+    public string Description => $"not in the paper: SGHMC with {Factor}× the profile's sampler steps vs its budget and MAP";
 
     public IReadOnlyList<RunSpec> Plan(ExperimentContext context)
     {
