@@ -66,16 +66,15 @@ public class ClaimVerdictTests
     [Fact]
     public void LongerSamplerRunsAreReportedUnderClaimThreeButNotCounted()
     {
-        var records = Paper([0.7, 0.8, 0.7, 0.6, 0.5], 0.01);
+        var records = Paper([0.7, 0.8, 0.7, 0.5, 0.6], 0.01);
         var steps = new Dictionary<string, string> { [SamplerBudgetExperiment.StepsAxis] = "1500" };
         records.AddRange(SyntheticResults.Seeds(SamplerBudgetExperiment.ExperimentId, "bayes-learned", 100, 0.9, 0.01, steps));
         var claim = Claim(records, 3);
-        Assert.Equal(Verdict.Mixed, claim.Verdict);     // bayes-learned loses to map-learned, bayes-nonlearned wins over map-nonlearned
+        Assert.Equal(Verdict.NotConfirmed, claim.Verdict);  // both samplers lose to MAP at the profile's budget; counting the longer win would make it mixed
         var longer = claim.Evidence.Where(e => e.Contains("1500 sampler steps (not counted)", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, longer.Count);                  // accuracy and NLL at n = 100, against map-learned
         Assert.Contains(longer, e => e.StartsWith("n=100 accuracy", StringComparison.Ordinal) && e.Contains("bayes-learned 0.9000 ± 0.0058 vs map-learned 0.8000 ± 0.0058", StringComparison.Ordinal));
         Assert.All(longer, e => Assert.EndsWith("→ win", e));
-        Assert.Equal(Verdict.Mixed, Claim(Paper([0.7, 0.8, 0.7, 0.6, 0.5], 0.01), 3).Verdict);
     }
 
     /// <summary>Claim 2 needs the interior peak to be a gain: a peak of +0.01 ± 0.03 over fine-tuning is only mixed.</summary>
