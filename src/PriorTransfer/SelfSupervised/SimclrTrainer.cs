@@ -107,8 +107,8 @@ public static class SimclrTrainer
 
     private static OptimizerHelper CreateOptimizer(SimclrModel model, SimclrOptions options) => options.Optimizer switch
     {
-        SimclrOptimizer.Sgd => optim.SGD(model.parameters(), options.LearningRate, options.Momentum,
-            weight_decay: options.WeightDecay, nesterov: options.Nesterov && options.Momentum > 0),
+        SimclrOptimizer.Sgd => new Sgd(model.parameters(), options.LearningRate, options.Momentum,
+            weightDecay: options.WeightDecay, nesterov: options.Nesterov && options.Momentum > 0),
         SimclrOptimizer.Adam => optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay),
         _ => throw new ArgumentOutOfRangeException(nameof(options), $"unknown optimiser {options.Optimizer}."),
     };

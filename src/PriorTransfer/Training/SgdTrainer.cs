@@ -57,8 +57,8 @@ public static class SgdTrainer
         learningRate ??= new CosineSchedule(options.LearningRate, totalSteps, options.FinalLearningRateFraction).At;
 
         using var generator = new Generator((ulong)options.Seed);
-        using var stepper = optimizer?.Invoke(model) ?? optim.SGD(model.parameters(), options.LearningRate, options.Momentum,
-            weight_decay: options.WeightDecay, nesterov: options.Nesterov && options.Momentum > 0);
+        using var stepper = optimizer?.Invoke(model) ?? new Sgd(model.parameters(), options.LearningRate, options.Momentum,
+            weightDecay: options.WeightDecay, nesterov: options.Nesterov && options.Momentum > 0);
         model.train();
 
         var batches = new BatchIterator(data, batchSize, shuffle: true, dropLast: true, augmentation);
