@@ -230,7 +230,7 @@ public static class PerformanceSuite
             using var sgldPrior = LearnedPrior(sgldModel, options.PriorRank, options.Seed + 2);
             using var generator = new Generator((ulong)options.Seed + 4);
             using var noise = new Generator((ulong)options.Seed + 5);
-            using var sgd = optim.SGD(sgdModel.parameters(), 0.01, momentum: 0.9, nesterov: true);
+            using var sgd = new Sgd(sgdModel.parameters(), 0.01, momentum: 0.9, nesterov: true);
             using var sghmc = new Sghmc(sghmcModel.parameters(), 0.01, DownstreamSize, temperature: 1.0, momentum: 0.9, generator: noise);
             using var sgld = new Sgld(sgldModel.parameters(), 0.01, DownstreamSize, temperature: 1.0, generator: noise);
             var sgdObjective = new PosteriorObjective(sgdPrior, DownstreamSize);
