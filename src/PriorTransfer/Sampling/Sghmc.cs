@@ -1,3 +1,4 @@
+using PriorTransfer.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

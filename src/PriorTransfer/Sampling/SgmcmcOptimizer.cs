@@ -1,3 +1,4 @@
+using PriorTransfer.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -321,34 +322,6 @@ public abstract class SgmcmcOptimizer : OptimizerHelper
     {
         if (!(temperature >= 0) || double.IsInfinity(temperature))
             throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature T must be finite and ≥ 0.");
-    }
-
-    /// <summary>
-    /// A native Scalar re-created only when its value changes (a schedule changes lr once per step, not per
-    /// parameter; a constant rate costs nothing).
-    /// </summary>
-    private protected sealed class CachedScalar : IDisposable
-    {
-        private Scalar? _scalar;
-        private double _value;
-
-        public Scalar Get(double value)
-        {
-            if (_scalar is null || BitConverter.DoubleToInt64Bits(value) != BitConverter.DoubleToInt64Bits(_value))
-            {
-                _scalar?.Dispose();
-                _scalar = value.ToScalar();
-                _value = value;
-            }
-
-            return _scalar;
-        }
-
-        public void Dispose()
-        {
-            _scalar?.Dispose();
-            _scalar = null;
-        }
     }
 
     /// <summary>Per-parameter state: a noise buffer and, for SGHMC, the velocity v (both owned).</summary>

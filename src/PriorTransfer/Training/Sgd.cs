@@ -10,8 +10,7 @@ namespace PriorTransfer.Training;
 /// because that optimizer turns its learning rate, momentum and decay into native Scalars on every step and leaves
 /// them to the finalizer; a Scalar finalised while the native update it was passed to still runs is freed under it
 /// (a full-profile run died so, "Expected false to be true" at c10::Scalar::toFloat, inside <c>SGD.step</c>). Here
-/// every Scalar is owned and disposed with the optimizer; the learning-rate Scalar is re-created only when a
-/// schedule changes it.
+/// every Scalar is owned and disposed with the optimizer (<see cref="CachedScalar"/> for the scheduled learning rate).
 /// </summary>
 public sealed class Sgd : OptimizerHelper
 {
@@ -22,8 +21,7 @@ public sealed class Sgd : OptimizerHelper
     private readonly Scalar weightDecayScalar;
     private readonly Scalar one;
     private readonly Dictionary<IntPtr, Tensor> momentumBuffers = [];
-    private Scalar? negativeLearningRate;
-    private double negativeLearningRateValue;
+    private readonly CachedScalar negativeLearningRate = new();
     private bool disposed;
 
     public Sgd(IEnumerable<Parameter> parameters, double learningRate, double momentum = 0, double weightDecay = 0, bool nesterov = false)
@@ -70,7 +68,7 @@ public sealed class Sgd : OptimizerHelper
         {
             foreach (var group in _parameter_groups)
             {
-                var rate = NegativeLearningRate(group.LearningRate);
+                var rate = negativeLearningRate.Get(-group.LearningRate);
                 foreach (var parameter in group.Parameters)
                 {
                     var grad = parameter.grad;
@@ -91,25 +89,13 @@ public sealed class Sgd : OptimizerHelper
         return loss;
     }
 
-    private Scalar NegativeLearningRate(double learningRate)
-    {
-        double value = -learningRate;
-        if (negativeLearningRate is null || BitConverter.DoubleToInt64Bits(value) != BitConverter.DoubleToInt64Bits(negativeLearningRateValue))
-        {
-            negativeLearningRate?.Dispose();
-            negativeLearningRate = value.ToScalar();
-            negativeLearningRateValue = value;
-        }
-        return negativeLearningRate;
-    }
-
     protected override void Dispose(bool disposing)
     {
         if (!disposed && disposing)
         {
             foreach (var buffer in momentumBuffers.Values) buffer.Dispose();
             momentumBuffers.Clear();
-            negativeLearningRate?.Dispose();
+            negativeLearningRate.Dispose();
             momentumScalar.Dispose();
             weightDecayScalar.Dispose();
             one.Dispose();
